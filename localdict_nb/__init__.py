@@ -1,0 +1,39 @@
+"""localdict_nb: a fast, thread-safe, observable in-memory LocalDict for notebooks.
+
+``LocalDict`` is a drop-in replacement for ``persidict.LocalDict``: the same
+names are importable from here. Importing this package never imports IPython
+or the widget stack.
+"""
+
+from .events import StoreEvent, Subscription
+from .exceptions import BackendError, ConcurrencyConflictError, MutationPolicyError
+from .jokers import (
+    ALWAYS_RETRIEVE, ANY_ETAG, DELETE_CURRENT, ETAG_HAS_CHANGED, ETAG_IS_THE_SAME,
+    IF_ETAG_CHANGED, ITEM_NOT_AVAILABLE, KEEP_CURRENT, NEVER_RETRIEVE, VALUE_NOT_RETRIEVED,
+    AlwaysRetrieveFlag, AnyETagFlag, ConditionalOperationResult, DeleteCurrentFlag,
+    ETagConditionFlag, ETagHasChangedFlag, ETagIfExists, ETagIsTheSameFlag, ETagValue,
+    IfETagChangedRetrieveFlag, ItemNotAvailableFlag, Joker, KeepCurrentFlag, NeverRetrieveFlag,
+    OperationResult, RetrieveValueFlag, TransformingFunction, ValueNotRetrievedFlag, ValueType,
+)
+from .keys import (
+    SAFE_CHARS_SET, SAFE_STRING_MAX_LENGTH, NonEmptySafeStrTuple, SafeStrTuple, get_safe_chars,
+    replace_unsafe_chars,
+)
+from .local_dict import LocalDict
+from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ALWAYS_RETRIEVE", "ANY_ETAG", "DELETE_CURRENT", "ETAG_HAS_CHANGED", "ETAG_IS_THE_SAME",
+    "IF_ETAG_CHANGED", "ITEM_NOT_AVAILABLE", "KEEP_CURRENT", "NEVER_RETRIEVE",
+    "SAFE_CHARS_SET", "SAFE_STRING_MAX_LENGTH", "VALUE_NOT_RETRIEVED",
+    "AlwaysRetrieveFlag", "AnyETagFlag", "BackendError", "ConcurrencyConflictError",
+    "ConditionalOperationResult", "DeleteCurrentFlag", "ETagConditionFlag", "ETagHasChangedFlag",
+    "ETagIfExists", "ETagIsTheSameFlag", "ETagValue", "IfETagChangedRetrieveFlag",
+    "ItemNotAvailableFlag", "Joker", "KeepCurrentFlag", "LocalDict", "MutationPolicyError",
+    "NeverRetrieveFlag", "NonEmptyPersiDictKey", "NonEmptySafeStrTuple", "OperationResult",
+    "PersiDict", "PersiDictKey", "RetrieveValueFlag", "SafeStrTuple", "StoreEvent",
+    "Subscription", "TransformingFunction", "ValueNotRetrievedFlag", "ValueType",
+    "__version__", "get_safe_chars", "replace_unsafe_chars",
+]

@@ -1,0 +1,55 @@
+"""Keeping stored values independent of the caller's objects.
+
+A write stores an independent copy and a read returns an independent copy, as
+persidict's ``deepcopy`` on both sides does, but cheaper:
+
+- immutable scalars (str, int, float, bytes, ...) are kept as they are;
+- anything else is kept as a pickle and loaded on read (several times faster
+  than ``deepcopy`` for small containers, and smaller in memory);
+- a value that cannot be pickled is kept as a ``deepcopy``, and deep-copied on read.
+
+A pickle that names a class or function (the STACK_GLOBAL opcode) is loaded
+once at write time, so that a value which pickles but cannot be rebuilt fails
+on the write, as persidict's deepcopy would, and never on a later read.
+"""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from typing import Any, Final
+
+__all__ = ["AS_IS", "DEEPCOPIED", "PICKLED", "freeze", "thaw"]
+
+AS_IS: Final = 0
+PICKLED: Final = 1
+DEEPCOPIED: Final = 2
+
+_IMMUTABLE: Final = frozenset({str, int, float, bool, bytes, complex, type(None)})
+_STACK_GLOBAL: Final = pickle.STACK_GLOBAL
+_PROTOCOL: Final = pickle.HIGHEST_PROTOCOL
+
+
+def freeze(value: Any) -> tuple[Any, int]:
+    """Return ``(payload, kind)``: an independent, storable form of ``value``."""
+    if type(value) in _IMMUTABLE:
+        return value, AS_IS
+    try:
+        payload = pickle.dumps(value, _PROTOCOL)
+    except Exception:
+        return copy.deepcopy(value), DEEPCOPIED
+    if _STACK_GLOBAL in payload:
+        try:
+            pickle.loads(payload)
+        except Exception:
+            return copy.deepcopy(value), DEEPCOPIED
+    return payload, PICKLED
+
+
+def thaw(payload: Any, kind: int) -> Any:
+    """Return a fresh copy of the value that ``freeze`` stored as ``payload``."""
+    if kind == PICKLED:
+        return pickle.loads(payload)
+    if kind == AS_IS:
+        return payload
+    return copy.deepcopy(payload)

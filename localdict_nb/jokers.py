@@ -1,0 +1,123 @@
+"""Jokers, ETag conditions, retrieve flags, sentinels and result types (as in persidict).
+
+- Jokers, assigned instead of a value: ``KEEP_CURRENT``, ``DELETE_CURRENT``.
+- Sentinels: ``ITEM_NOT_AVAILABLE`` (the key is absent), ``VALUE_NOT_RETRIEVED``.
+- ETag conditions: ``ANY_ETAG``, ``ETAG_IS_THE_SAME``, ``ETAG_HAS_CHANGED``.
+- Retrieve flags: ``ALWAYS_RETRIEVE``, ``NEVER_RETRIEVE``, ``IF_ETAG_CHANGED``.
+- Results: ``OperationResult`` (transform_item), ``ConditionalOperationResult`` (``*_if``).
+
+Every flag is a singleton (mixinforge's ``SingletonMixin``), so identity survives
+``copy``, ``deepcopy`` and ``pickle``: compare with ``is``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Generic, NewType, Protocol, TypeAlias, TypeVar, runtime_checkable
+
+from mixinforge import SingletonMixin
+
+ValueType = TypeVar("ValueType")
+"""The type of the values a dict holds."""
+
+ETagValue = NewType("ETagValue", str)
+"""An opaque version tag of one stored value."""
+
+
+class Joker(SingletonMixin):
+    """A command assigned to a key instead of a value."""
+
+
+class KeepCurrentFlag(Joker):
+    """Leave the current value (or absence) as it is."""
+
+
+class DeleteCurrentFlag(Joker):
+    """Delete the current value if there is one."""
+
+
+class ItemNotAvailableFlag(SingletonMixin):
+    """The key is absent (as an ETag, a value, or a transformer's input)."""
+
+
+class ValueNotRetrievedFlag(SingletonMixin):
+    """The value exists but was not fetched."""
+
+
+class ETagConditionFlag(SingletonMixin):
+    """Base class of the ETag conditions."""
+
+
+class AnyETagFlag(ETagConditionFlag):
+    """Always satisfied."""
+
+
+class ETagIsTheSameFlag(ETagConditionFlag):
+    """Satisfied when the expected ETag equals the actual one."""
+
+
+class ETagHasChangedFlag(ETagConditionFlag):
+    """Satisfied when the expected ETag differs from the actual one."""
+
+
+class RetrieveValueFlag(SingletonMixin):
+    """Base class of the flags that say when a conditional operation fetches the value."""
+
+
+class AlwaysRetrieveFlag(RetrieveValueFlag):
+    """Always fetch the value."""
+
+
+class NeverRetrieveFlag(RetrieveValueFlag):
+    """Never fetch the value; answer ``VALUE_NOT_RETRIEVED``."""
+
+
+class IfETagChangedRetrieveFlag(RetrieveValueFlag):
+    """Fetch the value only when the actual ETag differs from the expected one."""
+
+
+KEEP_CURRENT: Final = KeepCurrentFlag()
+DELETE_CURRENT: Final = DeleteCurrentFlag()
+ITEM_NOT_AVAILABLE: Final = ItemNotAvailableFlag()
+VALUE_NOT_RETRIEVED: Final = ValueNotRetrievedFlag()
+ANY_ETAG: Final = AnyETagFlag()
+ETAG_IS_THE_SAME: Final = ETagIsTheSameFlag()
+ETAG_HAS_CHANGED: Final = ETagHasChangedFlag()
+ALWAYS_RETRIEVE: Final = AlwaysRetrieveFlag()
+NEVER_RETRIEVE: Final = NeverRetrieveFlag()
+IF_ETAG_CHANGED: Final = IfETagChangedRetrieveFlag()
+
+ETagIfExists: TypeAlias = ETagValue | ItemNotAvailableFlag
+"""An ETag, or ``ITEM_NOT_AVAILABLE`` when the key is absent."""
+
+
+@runtime_checkable
+class TransformingFunction(Protocol[ValueType]):
+    """Takes the current value (or ``ITEM_NOT_AVAILABLE``); returns a value or a joker."""
+
+    def __call__(
+        self, current: ValueType | ItemNotAvailableFlag, /
+    ) -> ValueType | KeepCurrentFlag | DeleteCurrentFlag: ...
+
+
+@dataclass(frozen=True)
+class OperationResult(Generic[ValueType]):
+    """What ``transform_item`` did: the ETag and value after it."""
+
+    resulting_etag: ETagIfExists
+    new_value: ValueType | ItemNotAvailableFlag
+
+
+@dataclass(frozen=True)
+class ConditionalOperationResult(Generic[ValueType]):
+    """What a conditional (``*_if``) operation found and did."""
+
+    condition_was_satisfied: bool
+    actual_etag: ETagIfExists
+    resulting_etag: ETagIfExists
+    new_value: ValueType | ItemNotAvailableFlag | ValueNotRetrievedFlag
+
+    @property
+    def value_was_mutated(self) -> bool:
+        """Whether the operation changed the stored value."""
+        return self.resulting_etag != self.actual_etag

@@ -1,0 +1,271 @@
+"""LocalDict: a PersiDict over one node of a RAM backend tree.
+
+Design: a LocalDict is a *view*: a backend ``Tree``, the path of its root node,
+a format bucket and policies. ``get_subdict`` returns another view on the same
+tree. A view holds its node, and re-attaches by path if a prune pass removed
+it, so a view never loses writes. All state lives in the tree; every operation
+takes the tree's lock.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable, Iterator
+from typing import Any, Self
+
+from mixinforge import sort_dict_by_keys
+
+from .backend import COUNTER, KIND, PAYLOAD, TIMESTAMP, Entry, Node, Tree
+from .events import StoreEvent, Subscription
+from .isolation import freeze, thaw
+from .jokers import ITEM_NOT_AVAILABLE, ETagIfExists, ETagValue, ValueType
+from .keys import SafeStrTuple, to_path, to_prefix
+from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey, key_of
+
+__all__ = ["LocalDict"]
+
+_DEFAULT_PRUNE_INTERVAL = 64
+
+
+def _check_prune_interval(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        msg = (f"prune_interval must be an int (prune every N deletions) or None (never); "
+               f"got {type(value).__name__} {value!r}")
+        raise TypeError(msg)
+    return value if value > 0 else None
+
+
+class LocalDict(PersiDict[ValueType]):
+    """An in-memory PersiDict: a drop-in for ``persidict.LocalDict``, thread-safe and observable.
+
+    Args:
+        backend: The backend node to root this dict at (``get_params()["backend"]``
+            of another LocalDict); None makes a new, empty tree.
+        serialization_format: The bucket the values live in; dicts of different
+            formats on one backend see separate keys.
+        append_only: Refuse to change or delete an item once written.
+        base_class_for_values: Accept (and return) only instances of this type.
+        prune_interval: Remove empty subtrees every N deletions or clears on the
+            tree; None or <= 0 never prunes.
+
+    Runtime complexity: ``len``, ``bool`` O(1); get, set, delete, ``in``, etag
+    O(depth of key); iteration O(items); ``random_key`` O(depth + children + one bucket).
+    """
+
+    def __init__(self, *, backend: Node | None = None, serialization_format: str = "pkl",
+                 append_only: bool = False, base_class_for_values: type | None = None,
+                 prune_interval: int | None = _DEFAULT_PRUNE_INTERVAL) -> None:
+        if backend is None:
+            backend = Tree().root
+        elif not isinstance(backend, Node):
+            msg = (f"backend must be a localdict_nb backend node (another LocalDict's "
+                   f"get_params()['backend']) or None; got {type(backend).__name__}")
+            raise TypeError(msg)
+        self._prune_interval = _check_prune_interval(prune_interval)
+        super().__init__(append_only=append_only, base_class_for_values=base_class_for_values,
+                         serialization_format=serialization_format)
+        self._tree: Tree = backend.tree
+        self._node: Node = backend
+        self._path: tuple[str, ...] = backend.path
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor parameters; ``backend`` is shared, not copied."""
+        params = super().get_params()
+        params.update(backend=self._node, prune_interval=self._prune_interval)
+        return sort_dict_by_keys(params)
+
+    @property
+    def prefix(self) -> tuple[str, ...]:
+        """The path of this view's root in the backend tree (``()`` for the top)."""
+        return self._path
+
+    # --- navigation (callers hold the tree lock) --------------------------------------
+
+    def _here(self, create: bool = False) -> Node | None:
+        """This view's node, re-attached by path if a prune pass removed it."""
+        node = self._node
+        if node.alive:
+            return node
+        found = self._tree.resolve(self._path, create=create)
+        if found is not None:
+            self._node = found
+        return found
+
+    def _entry(self, path: tuple[str, ...]) -> Entry | None:
+        node = self._here()
+        return None if node is None else self._tree.lookup(node, path, self.serialization_format)
+
+    def _value(self, entry: Entry) -> Any:
+        value = thaw(entry[PAYLOAD], entry[KIND])
+        if self.base_class_for_values is not None:
+            self._validate_returned_value(value)
+        return value
+
+    # --- PersiDict primitives --------------------------------------------------------
+
+    def _atomic(self) -> Tree:
+        return self._tree
+
+    def _etag_of(self, path: tuple[str, ...]) -> ETagIfExists:
+        with self._tree.lock:
+            entry = self._entry(path)
+        return ITEM_NOT_AVAILABLE if entry is None else ETagValue(str(entry[COUNTER]))
+
+    def _read(self, path: tuple[str, ...]) -> tuple[Any, ETagValue] | None:
+        with self._tree.lock:
+            entry = self._entry(path)
+        if entry is None:
+            return None
+        return self._value(entry), ETagValue(str(entry[COUNTER]))
+
+    def _write(self, path: tuple[str, ...], value: Any) -> ETagValue:
+        payload, kind = freeze(value)
+        tree = self._tree
+        with tree:
+            node = self._here(create=True)
+            counter = tree.put(node, path, self.serialization_format, payload, kind,  # type: ignore[arg-type]
+                               append_only=self._append_only)
+        return ETagValue(str(counter))
+
+    def _delete(self, path: tuple[str, ...]) -> bool:
+        tree = self._tree
+        with tree:
+            node = self._here()
+            if node is None or tree.remove(node, path, self.serialization_format) is None:
+                return False
+            tree.note_destructive(self._prune_interval)
+        return True
+
+    def _iter(self, keys: bool, values: bool, timestamps: bool) -> Iterator[Any]:
+        with self._tree.lock:
+            node = self._here()
+        if node is None:
+            return
+        new_key = tuple.__new__
+        for rel, items in self._tree.walk(node, self.serialization_format):
+            for leaf, entry in items:
+                key = new_key(SafeStrTuple, (*rel, leaf)) if keys else None
+                if not values:
+                    yield (key, entry[TIMESTAMP]) if timestamps else key
+                    continue
+                value = self._value(entry)
+                if keys:
+                    yield (key, value, entry[TIMESTAMP]) if timestamps else (key, value)
+                else:
+                    yield (value, entry[TIMESTAMP]) if timestamps else value
+
+    # --- fast paths ----------------------------------------------------------------------
+
+    def __contains__(self, key: object) -> bool:
+        path = to_path(key)
+        with self._tree.lock:
+            return self._entry(path) is not None
+
+    def __getitem__(self, key: NonEmptyPersiDictKey) -> ValueType:
+        path = to_path(key)
+        with self._tree.lock:
+            entry = self._entry(path)
+        if entry is None:
+            raise KeyError(key_of(path))
+        return self._value(entry)
+
+    def __len__(self) -> int:
+        with self._tree.lock:
+            node = self._here()
+            return 0 if node is None else node.counts.get(self.serialization_format, 0)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def timestamp(self, key: NonEmptyPersiDictKey) -> float:
+        """The ``time.time()`` of the last write of ``key``; KeyError if absent."""
+        path = to_path(key)
+        with self._tree.lock:
+            entry = self._entry(path)
+        if entry is None:
+            raise KeyError(key_of(path))
+        return entry[TIMESTAMP]
+
+    def clear(self) -> None:
+        """Delete every key of this format under this view; O(nodes under it)."""
+        self._check_delete_policy()
+        tree = self._tree
+        with tree:
+            node = self._here()
+            if node is not None:
+                tree.clear(node, self.serialization_format)
+            tree.note_destructive(self._prune_interval)
+
+    def random_key(self) -> SafeStrTuple | None:
+        """A uniformly random key, or None if empty; never copies values."""
+        with self._tree.lock:
+            node = self._here()
+            total = 0 if node is None else node.counts.get(self.serialization_format, 0)
+            if not total:
+                return None
+            rel = self._tree.pick(node, self.serialization_format, random.randrange(total))  # type: ignore[arg-type]
+        return tuple.__new__(SafeStrTuple, rel)
+
+    def _sorted_keys(self, max_n: int | None, newest_first: bool) -> list[SafeStrTuple]:
+        """Order by write counter: exact write order, even within one clock tick."""
+        if max_n is not None and max_n <= 0:
+            return []
+        with self._tree.lock:
+            node = self._here()
+        if node is None:
+            return []
+        pairs = ((entry[COUNTER], (*rel, leaf))
+                 for rel, items in self._tree.walk(node, self.serialization_format)
+                 for leaf, entry in items)
+        if max_n is None:
+            ordered = sorted(pairs, reverse=newest_first)
+        else:
+            pick = heapq.nlargest if newest_first else heapq.nsmallest
+            ordered = pick(max_n, pairs)
+        return [tuple.__new__(SafeStrTuple, path) for _, path in ordered]
+
+    # --- views ----------------------------------------------------------------------------
+
+    def get_subdict(self, prefix_key: PersiDictKey) -> Self:
+        """A view of the keys under ``prefix_key``, sharing this backend."""
+        prefix = to_prefix(prefix_key)
+        tree = self._tree
+        with tree:
+            node = self._here(create=True)
+            target = tree.locate(node, prefix, create=True)  # type: ignore[arg-type]
+            tree.mark_maybe_empty(target)  # type: ignore[arg-type]
+        return type(self)(backend=target, serialization_format=self.serialization_format,
+                          append_only=self.append_only,
+                          base_class_for_values=self.base_class_for_values,
+                          prune_interval=self._prune_interval)
+
+    def subdicts(self) -> dict[str, Self]:
+        """Map each first key segment (of keys of this format) to the view under it."""
+        fmt = self.serialization_format
+        with self._tree.lock:
+            node = self._here()
+            if node is None:
+                return {}
+            firsts = list(node.buckets.get(fmt, ()))
+            firsts += [name for name, c in node.children.items() if fmt in c.counts]
+        return {name: self.get_subdict(name) for name in firsts}
+
+    # --- observing -------------------------------------------------------------------------
+
+    def observe(self, callback: Callable[[StoreEvent], object]) -> Subscription:
+        """Call ``callback(event)`` after every change at or under this view's prefix.
+
+        Events of every format are delivered; ``event.format`` tells which. The
+        callback runs after the change, outside the lock, and must be quick; one
+        that raises is logged. Returns a Subscription: ``close()`` it to stop.
+        """
+        return self._tree.observers.add(callback, self._path)
+
+    @property
+    def write_counter(self) -> int:
+        """The tree's last write counter (shared by every view of the tree)."""
+        return self._tree.counter
+

@@ -1,0 +1,494 @@
+"""PersiDict: persidict's mapping contract, and the algorithms every backend shares.
+
+A backend supplies a handful of primitives (``_atomic``, ``_etag_of``, ``_read``,
+``_write``, ``_delete``, ``_iter``, ``__contains__``, ``__len__``, ``timestamp``);
+this class builds the public API on them: jokers, policies, the conditional ETag
+operations, ``transform_item``, ``setdefault``, ``pop``, equality, ordering by age.
+Every compound operation runs inside ``_atomic()``, so on a backend whose
+``_atomic`` holds a lock, each is atomic across threads.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from abc import abstractmethod
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Self
+
+from mixinforge import ParameterizableMixin, sort_dict_by_keys
+
+from .exceptions import MutationPolicyError
+from .jokers import (
+    ALWAYS_RETRIEVE, ANY_ETAG, DELETE_CURRENT, ETAG_HAS_CHANGED, ETAG_IS_THE_SAME,
+    IF_ETAG_CHANGED, ITEM_NOT_AVAILABLE, KEEP_CURRENT, NEVER_RETRIEVE, VALUE_NOT_RETRIEVED,
+    ConditionalOperationResult, ETagConditionFlag, ETagIfExists, ETagValue, Joker,
+    OperationResult, RetrieveValueFlag, TransformingFunction, ValueType,
+)
+from .keys import NonEmptySafeStrTuple, SafeStrTuple, to_path
+
+__all__ = ["NonEmptyPersiDictKey", "PersiDict", "PersiDictKey"]
+
+PersiDictKey = SafeStrTuple | Sequence[str] | str
+"""A prefix: may be empty."""
+NonEmptyPersiDictKey = NonEmptySafeStrTuple | Sequence[str] | str
+"""An item key: at least one segment."""
+
+_ABSENT = (ITEM_NOT_AVAILABLE, ITEM_NOT_AVAILABLE)
+
+
+def key_of(path: tuple[str, ...]) -> NonEmptySafeStrTuple:
+    """Wrap an already-validated path as the key type users see (no re-validation)."""
+    return tuple.__new__(NonEmptySafeStrTuple, path)
+
+
+def _absent(satisfied: bool) -> ConditionalOperationResult[Any]:
+    return ConditionalOperationResult(satisfied, ITEM_NOT_AVAILABLE, ITEM_NOT_AVAILABLE,
+                                      ITEM_NOT_AVAILABLE)
+
+
+def _unchanged(satisfied: bool, etag: ETagIfExists, value: Any) -> ConditionalOperationResult[Any]:
+    return ConditionalOperationResult(satisfied, etag, etag, value)
+
+
+class PersiDict(MutableMapping[NonEmptySafeStrTuple, ValueType], ParameterizableMixin):
+    """Abstract dict-like store whose keys are tuples of safe strings.
+
+    Args:
+        append_only: Refuse to change or delete an item once written.
+        base_class_for_values: Accept (and return) only instances of this type.
+        serialization_format: The bucket values live in; ``"pkl"`` or ``"json"``
+            unless ``base_class_for_values`` is a ``str`` subclass.
+    """
+
+    serialization_format: str
+    base_class_for_values: type | None
+
+    def __init__(self, *, append_only: bool = False, base_class_for_values: type | None = None,
+                 serialization_format: str = "pkl") -> None:
+        self._append_only = bool(append_only)
+        if not isinstance(serialization_format, str):
+            msg = f"serialization_format must be a str such as 'pkl' or 'json'; got {type(serialization_format).__name__}"
+            raise TypeError(msg)
+        if not serialization_format:
+            msg = "serialization_format must be a non-empty string such as 'pkl' or 'json'"
+            raise ValueError(msg)
+        if any(c not in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789()_-~.="
+               for c in serialization_format):
+            msg = f"serialization_format {serialization_format!r} must contain only URL/filename-safe characters"
+            raise ValueError(msg)
+        if not isinstance(base_class_for_values, type | None):
+            msg = f"base_class_for_values must be a type or None; got {type(base_class_for_values).__name__}"
+            raise TypeError(msg)
+        is_text = base_class_for_values is not None and issubclass(base_class_for_values, str)
+        if not is_text and serialization_format not in {"json", "pkl"}:
+            msg = ("For non-string values serialization_format must be either 'pkl' or 'json' "
+                   f"(got {serialization_format!r}); other formats need base_class_for_values=str")
+            raise ValueError(msg)
+        self.serialization_format = serialization_format
+        self.base_class_for_values = base_class_for_values
+
+    # --- primitives a backend supplies ------------------------------------------------
+
+    @abstractmethod
+    def _atomic(self) -> AbstractContextManager[Any]:
+        """A context in which a sequence of primitives is atomic."""
+
+    @abstractmethod
+    def _etag_of(self, path: tuple[str, ...]) -> ETagIfExists:
+        """The ETag of ``path``, or ITEM_NOT_AVAILABLE; never copies the value."""
+
+    @abstractmethod
+    def _read(self, path: tuple[str, ...]) -> tuple[Any, ETagValue] | None:
+        """A fresh copy of the value at ``path`` and its ETag, or None if absent."""
+
+    @abstractmethod
+    def _write(self, path: tuple[str, ...], value: Any) -> ETagValue:
+        """Store a validated value; MutationPolicyError if append-only and present."""
+
+    @abstractmethod
+    def _delete(self, path: tuple[str, ...]) -> bool:
+        """Delete ``path`` if present (policy already checked); tell whether it was."""
+
+    @abstractmethod
+    def _iter(self, keys: bool, values: bool, timestamps: bool) -> Iterator[Any]:
+        """Yield keys, values and/or timestamps, one item at a time."""
+
+    @abstractmethod
+    def timestamp(self, key: NonEmptyPersiDictKey) -> float:
+        """The ``time.time()`` of the last write of ``key``; KeyError if absent."""
+
+    # --- validation -----------------------------------------------------------------
+
+    @property
+    def append_only(self) -> bool:
+        """Whether items are immutable once written."""
+        return self._append_only
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor parameters, sorted by name."""
+        return sort_dict_by_keys({
+            "append_only": self.append_only,
+            "base_class_for_values": self.base_class_for_values,
+            "serialization_format": self.serialization_format,
+        })
+
+    def _check_delete_policy(self) -> None:
+        if self._append_only:
+            raise MutationPolicyError("append-only")
+
+    def _validate_value(self, value: Any) -> None:
+        if isinstance(value, PersiDict):
+            msg = "Cannot store a PersiDict instance directly; store its contents (dict(d)) instead"
+            raise TypeError(msg)
+        base = self.base_class_for_values
+        if base is not None and not isinstance(value, base):
+            msg = f"Value must be an instance of {base.__name__}, got {type(value).__name__}"
+            raise TypeError(msg)
+
+    def _validate_returned_value(self, value: Any) -> None:
+        base = self.base_class_for_values
+        if base is not None and not isinstance(value, base):
+            msg = (f"Value must be an instance of {base.__name__},"
+                   f" but it is {type(value).__name__} instead.")
+            raise TypeError(msg)
+
+    @staticmethod
+    def _validate_retrieve_value(flag: Any) -> None:
+        if not isinstance(flag, RetrieveValueFlag):
+            msg = ("retrieve_value must be ALWAYS_RETRIEVE, NEVER_RETRIEVE,"
+                   f" or IF_ETAG_CHANGED, got {type(flag).__name__}")
+            raise TypeError(msg)
+
+    @staticmethod
+    def _check_condition(condition: ETagConditionFlag, expected: Any, actual: Any) -> bool:
+        if condition is ANY_ETAG:
+            return True
+        if condition is ETAG_IS_THE_SAME:
+            return bool(expected == actual)
+        if condition is ETAG_HAS_CHANGED:
+            return bool(expected != actual)
+        msg = f"condition must be ANY_ETAG, ETAG_IS_THE_SAME, or ETAG_HAS_CHANGED, got {condition!r}"
+        raise ValueError(msg)
+
+    # --- the mapping ----------------------------------------------------------------
+
+    def __getitem__(self, key: NonEmptyPersiDictKey) -> ValueType:
+        """Return a copy of the value; KeyError(normalised key) if absent. O(depth)."""
+        path = to_path(key)
+        found = self._read(path)
+        if found is None:
+            raise KeyError(key_of(path))
+        return found[0]
+
+    def __setitem__(self, key: NonEmptyPersiDictKey, value: ValueType | Joker) -> None:
+        """Store a copy of ``value``, or apply a joker. O(depth)."""
+        path = to_path(key)
+        if value is KEEP_CURRENT:
+            return
+        if value is DELETE_CURRENT:
+            self._check_delete_policy()
+            self._delete(path)
+            return
+        self._validate_value(value)
+        self._write(path, value)
+
+    def __delitem__(self, key: NonEmptyPersiDictKey) -> None:
+        """Delete ``key``; KeyError if absent, MutationPolicyError if append-only."""
+        self._check_delete_policy()
+        path = to_path(key)
+        if not self._delete(path):
+            raise KeyError(key_of(path))
+
+    def __iter__(self) -> Iterator[SafeStrTuple]:
+        return self._iter(True, False, False)
+
+    def keys(self) -> Iterator[SafeStrTuple]:  # type: ignore[override]
+        """Iterate over keys; never copies values."""
+        return self._iter(True, False, False)
+
+    def values(self) -> Iterator[ValueType]:  # type: ignore[override]
+        """Iterate over copies of the values."""
+        return self._iter(False, True, False)
+
+    def items(self) -> Iterator[tuple[SafeStrTuple, ValueType]]:  # type: ignore[override]
+        """Iterate over (key, value copy) pairs."""
+        return self._iter(True, True, False)
+
+    def keys_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, float]]:
+        """Iterate over (key, timestamp) pairs; never copies values."""
+        return self._iter(True, False, True)
+
+    def values_and_timestamps(self) -> Iterator[tuple[ValueType, float]]:
+        """Iterate over (value copy, timestamp) pairs."""
+        return self._iter(False, True, True)
+
+    def items_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, ValueType, float]]:
+        """Iterate over (key, value copy, timestamp) triples."""
+        return self._iter(True, True, True)
+
+    def etag(self, key: NonEmptyPersiDictKey) -> ETagValue:
+        """The ETag of ``key``: changes on every write; KeyError if absent."""
+        path = to_path(key)
+        etag = self._etag_of(path)
+        if etag is ITEM_NOT_AVAILABLE:
+            raise KeyError(key_of(path))
+        return etag  # type: ignore[return-value]
+
+    def discard(self, key: NonEmptyPersiDictKey) -> bool:
+        """Delete ``key`` if present; tell whether it was."""
+        self._check_delete_policy()
+        return self._delete(to_path(key))
+
+    delete_if_exists = discard
+
+    def setdefault(self, key: NonEmptyPersiDictKey, default: ValueType | None = None) -> ValueType:
+        """Return the value of ``key``, first storing ``default`` if absent (atomic)."""
+        if isinstance(default, Joker):
+            msg = "default must be a regular value, not a Joker command"
+            raise TypeError(msg)
+        path = to_path(key)
+        with self._atomic():
+            found = self._read(path)
+            if found is not None:
+                return found[0]
+            self._validate_value(default)
+            self._write(path, default)
+            return default  # type: ignore[return-value]
+
+    def pop(self, key: NonEmptyPersiDictKey, *args: Any) -> Any:
+        """Remove ``key`` and return its value, or the default if given (atomic)."""
+        if len(args) > 1:
+            msg = f"pop expected at most 2 arguments, got {1 + len(args)}"
+            raise TypeError(msg)
+        self._check_delete_policy()
+        path = to_path(key)
+        with self._atomic():
+            found = self._read(path)
+            if found is not None:
+                self._delete(path)
+                return found[0]
+        if args:
+            return args[0]
+        raise KeyError(key_of(path))
+
+    def popitem(self) -> tuple[SafeStrTuple, ValueType]:
+        """Remove and return some (key, value) pair; KeyError if empty (atomic)."""
+        self._check_delete_policy()
+        with self._atomic():
+            for key in self.keys():
+                return key, self.pop(key)
+        raise KeyError("dictionary is empty")
+
+    def __ior__(self, other: Mapping[Any, Any]) -> Self:  # type: ignore[override,misc]
+        if not isinstance(other, Mapping):
+            msg = f"Cannot update PersiDict with non-Mapping type: {type(other)}"
+            raise TypeError(msg)
+        self.update(other)
+        return self
+
+    # --- conditional operations -----------------------------------------------------
+
+    def _fetch(self, path: tuple[str, ...], expected: Any, actual: Any, retrieve: Any) -> Any:
+        if retrieve is NEVER_RETRIEVE or (retrieve is IF_ETAG_CHANGED and expected == actual):
+            return VALUE_NOT_RETRIEVED
+        found = self._read(path)
+        return ITEM_NOT_AVAILABLE if found is None else found[0]
+
+    def get_with_etag(self, key: NonEmptyPersiDictKey) -> ConditionalOperationResult[ValueType]:
+        """Return the value and its ETag together (ITEM_NOT_AVAILABLE when absent)."""
+        return self.get_item_if(key, condition=ANY_ETAG, expected_etag=ITEM_NOT_AVAILABLE,
+                                retrieve_value=ALWAYS_RETRIEVE)
+
+    def get_item_if(self, key: NonEmptyPersiDictKey, *, condition: ETagConditionFlag,
+                    expected_etag: ETagIfExists, retrieve_value: RetrieveValueFlag = IF_ETAG_CHANGED,
+                    ) -> ConditionalOperationResult[ValueType]:
+        """Read ``key`` and check an ETag condition, atomically."""
+        self._validate_retrieve_value(retrieve_value)
+        path = to_path(key)
+        with self._atomic():
+            actual = self._etag_of(path)
+            satisfied = self._check_condition(condition, expected_etag, actual)
+            if actual is ITEM_NOT_AVAILABLE:
+                return _absent(satisfied)
+            return _unchanged(satisfied, actual, self._fetch(path, expected_etag, actual,
+                                                             retrieve_value))
+
+    def set_item_if(self, key: NonEmptyPersiDictKey, *, value: ValueType | Joker,
+                    condition: ETagConditionFlag, expected_etag: ETagIfExists,
+                    retrieve_value: RetrieveValueFlag = IF_ETAG_CHANGED,
+                    ) -> ConditionalOperationResult[ValueType]:
+        """Store ``value`` (or apply a joker) only if the ETag condition holds, atomically."""
+        self._validate_retrieve_value(retrieve_value)
+        path = to_path(key)
+        with self._atomic():
+            actual = self._etag_of(path)
+            satisfied = self._check_condition(condition, expected_etag, actual)
+            if not satisfied or value is KEEP_CURRENT:
+                if actual is ITEM_NOT_AVAILABLE:
+                    return _absent(satisfied)
+                return _unchanged(satisfied, actual,
+                                  self._fetch(path, expected_etag, actual, retrieve_value))
+            if value is DELETE_CURRENT:
+                self._check_delete_policy()
+                if not self._delete(path):
+                    return _absent(True)
+                return ConditionalOperationResult(True, actual, *_ABSENT)
+            self._validate_value(value)
+            etag = self._write(path, value)
+            return ConditionalOperationResult(True, actual, etag, value)
+
+    def setdefault_if(self, key: NonEmptyPersiDictKey, *, default_value: ValueType,
+                      condition: ETagConditionFlag, expected_etag: ETagIfExists,
+                      retrieve_value: RetrieveValueFlag = IF_ETAG_CHANGED,
+                      ) -> ConditionalOperationResult[ValueType]:
+        """Insert ``default_value`` if ``key`` is absent and the condition holds, atomically."""
+        if isinstance(default_value, Joker):
+            msg = "default_value must be a regular value, not a Joker command"
+            raise TypeError(msg)
+        self._validate_retrieve_value(retrieve_value)
+        path = to_path(key)
+        with self._atomic():
+            actual = self._etag_of(path)
+            satisfied = self._check_condition(condition, expected_etag, actual)
+            if actual is ITEM_NOT_AVAILABLE:
+                if not satisfied:
+                    return _absent(False)
+                self._validate_value(default_value)
+                etag = self._write(path, default_value)
+                return ConditionalOperationResult(True, ITEM_NOT_AVAILABLE, etag, default_value)
+            return _unchanged(satisfied, actual,
+                              self._fetch(path, expected_etag, actual, retrieve_value))
+
+    def discard_if(self, key: NonEmptyPersiDictKey, *, condition: ETagConditionFlag,
+                   expected_etag: ETagIfExists) -> ConditionalOperationResult[ValueType]:
+        """Delete ``key`` only if the ETag condition holds, atomically."""
+        path = to_path(key)
+        with self._atomic():
+            actual = self._etag_of(path)
+            satisfied = self._check_condition(condition, expected_etag, actual)
+            if actual is ITEM_NOT_AVAILABLE:
+                return _absent(satisfied)
+            if not satisfied:
+                return _unchanged(False, actual, VALUE_NOT_RETRIEVED)
+            self._check_delete_policy()
+            self._delete(path)
+            return ConditionalOperationResult(True, actual, *_ABSENT)
+
+    def transform_item(self, key: NonEmptyPersiDictKey, *,
+                       transformer: TransformingFunction[ValueType], n_retries: int | None = 6,
+                       ) -> OperationResult[ValueType]:
+        """Replace the value of ``key`` with ``transformer(current)``, atomically.
+
+        The transformer runs once, inside ``_atomic()``, so it never conflicts and
+        ``n_retries`` (validated for compatibility) is never used. Keep it short.
+        """
+        path = to_path(key)
+        if n_retries is not None:
+            try:
+                n_retries = int(n_retries)
+            except (TypeError, ValueError) as exc:
+                msg = f"n_retries must be a non-negative int or None; got {n_retries!r}"
+                raise TypeError(msg) from exc
+            if n_retries < 0:
+                msg = f"n_retries must be a non-negative int or None; got {n_retries}"
+                raise ValueError(msg)
+        with self._atomic():
+            current, actual = self._read(path) or _ABSENT
+            new_value = transformer(current)
+            if new_value is KEEP_CURRENT:
+                return OperationResult(actual, current)
+            if new_value is DELETE_CURRENT:
+                if actual is not ITEM_NOT_AVAILABLE:
+                    self._check_delete_policy()
+                    self._delete(path)
+                return OperationResult(*_ABSENT)
+            self._validate_value(new_value)
+            return OperationResult(self._write(path, new_value), new_value)
+
+    # --- whole-dict helpers ------------------------------------------------------------
+
+    def get_subdict(self, prefix_key: PersiDictKey) -> Self:
+        """A view of the keys under ``prefix_key``; backends with a hierarchy override this."""
+        msg = f"{type(self).__name__} does not support get_subdict()"
+        raise NotImplementedError(msg)
+
+    def subdicts(self) -> dict[str, Self]:
+        """Map each first key segment to the view under it."""
+        return {first: self.get_subdict(first) for first in {k[0] for k in self.keys()}}
+
+    def random_key(self) -> SafeStrTuple | None:
+        """A uniformly random key, or None if empty (reservoir sampling)."""
+        result = None
+        for i, key in enumerate(self.keys(), start=1):
+            if random.random() < 1 / i:
+                result = key
+        return result
+
+    def _sorted_keys(self, max_n: int | None, newest_first: bool) -> list[SafeStrTuple]:
+        if max_n is not None and max_n <= 0:
+            return []
+        pairs = self.keys_and_timestamps()
+        if max_n is None:
+            return [k for k, _ in sorted(pairs, key=lambda p: p[1], reverse=newest_first)]
+        pick = heapq.nlargest if newest_first else heapq.nsmallest
+        return [k for k, _ in pick(max_n, pairs, key=lambda p: p[1])]
+
+    def newest_keys(self, *, max_n: int | None = None) -> list[SafeStrTuple]:
+        """Up to ``max_n`` keys, most recently written first."""
+        return self._sorted_keys(max_n, True)
+
+    def oldest_keys(self, *, max_n: int | None = None) -> list[SafeStrTuple]:
+        """Up to ``max_n`` keys, least recently written first."""
+        return self._sorted_keys(max_n, False)
+
+    def newest_values(self, *, max_n: int | None = None) -> list[ValueType]:
+        """The values of ``newest_keys(max_n=max_n)``."""
+        return [self[k] for k in self.newest_keys(max_n=max_n)]
+
+    def oldest_values(self, *, max_n: int | None = None) -> list[ValueType]:
+        """The values of ``oldest_keys(max_n=max_n)``."""
+        return [self[k] for k in self.oldest_keys(max_n=max_n)]
+
+    # --- identity, equality, copies -----------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        """Same type and parameters, or the same keys with equal values."""
+        if self is other:
+            return True
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        try:
+            if type(self) is type(other) and self.get_params() == other.get_params():  # type: ignore[attr-defined]
+                return True
+            if len(self) != len(other):
+                return False
+            return all(self[k] == v for k, v in other.items())
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return False
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __copy__(self) -> Self:
+        """A new dict object on the same storage (like ``dict.copy`` of a reference)."""
+        return type(self)(**self.get_params())
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+    def __str__(self) -> str:
+        return str(dict(self.items()))
+
+    def __getstate__(self) -> Any:
+        msg = f"{type(self).__name__} instances cannot be pickled. To persist configuration, use get_params()."
+        raise TypeError(msg)
+
+    def __setstate__(self, state: Any) -> None:
+        msg = f"{type(self).__name__} instances cannot be unpickled. Recreate from parameters instead."
+        raise TypeError(msg)
