@@ -123,6 +123,17 @@ class Tree:
     def _emit(self, event: StoreEvent) -> None:
         self._pending.append(event)
 
+    def take_pending(self) -> list[StoreEvent] | None:
+        """Hand over the queued events if no ``with tree:`` block is open (lock held).
+
+        Lets a hot path hold the bare lock, then dispatch what this returns
+        after releasing it, as ``__exit__`` does.
+        """
+        if self._pending and not self._depth:
+            pending, self._pending = self._pending, []
+            return pending
+        return None
+
     # --- navigation -------------------------------------------------------------
 
     def new_child(self, node: Node, name: str) -> Node:
@@ -173,13 +184,16 @@ class Tree:
         and the key exists.
         """
         leaf = key[-1]
-        parent = self.locate(node, key[:-1])
-        if parent is None:
-            parent = self.locate(node, key[:-1], create=True)
-            bucket = None
+        parent = node
+        for segment in key[:-1]:
+            child = parent.children.get(segment)
+            if child is None:
+                parent = self.locate(node, key[:-1], create=True)  # type: ignore[assignment]
+                bucket = None
+                break
+            parent = child
         else:
             bucket = parent.buckets.get(fmt)
-        assert parent is not None
         created = bucket is None or leaf not in bucket
         if append_only and not created:
             raise MutationPolicyError("append-only")
@@ -248,7 +262,7 @@ class Tree:
                 if not n.counts and parent is not None and (parent.counts or parent.parent is None):
                     self._candidates[n] = None
                 stack.extend(n.children.values())
-        if self.observers:
+        if removed and self.observers:
             self._emit(StoreEvent("clear", node.path, fmt, self.counter, time.time(), count=removed))
         return removed
 
@@ -284,7 +298,7 @@ class Tree:
         self.ops_since_prune = 0
         self.prune_passes += 1
         paths = tuple(removed_paths)
-        if self.observers:
+        if paths and self.observers:
             event = StoreEvent("prune", (), None, self.counter, time.time(), count=n_removed,
                                removed=paths)
             self._emit(event)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Literal, NamedTuple
 
 __all__ = ["EventKind", "Observer", "StoreEvent", "Subscription"]
@@ -45,9 +45,15 @@ class StoreEvent(NamedTuple):
     removed: tuple[tuple[str, ...], ...] = ()
 
     def touches(self, prefix: tuple[str, ...]) -> bool:
-        """Tell whether this event concerns keys at or under ``prefix``."""
-        paths: Iterable[tuple[str, ...]] = self.removed if self.kind == "prune" else (self.path,)
+        """Tell whether this event concerns a view rooted at ``prefix``.
+
+        A key must lie strictly below the prefix (the key ``("a",)`` is not in
+        the view ``("a",)``); a cleared prefix or pruned node may also lie above it.
+        """
         n = len(prefix)
+        if self.kind in ("set", "delete"):
+            return len(self.path) > n and self.path[:n] == prefix
+        paths = self.removed if self.kind == "prune" else (self.path,)
         return any(p[:n] == prefix or prefix[: len(p)] == p for p in paths)
 
 

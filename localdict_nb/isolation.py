@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+from pickle import dumps, loads
 from typing import Any, Final
 
 __all__ = ["AS_IS", "DEEPCOPIED", "PICKLED", "freeze", "thaw"]
@@ -26,7 +27,7 @@ PICKLED: Final = 1
 DEEPCOPIED: Final = 2
 
 _IMMUTABLE: Final = frozenset({str, int, float, bool, bytes, complex, type(None)})
-_STACK_GLOBAL: Final = pickle.STACK_GLOBAL
+_STACK_GLOBAL: Final = pickle.STACK_GLOBAL[0]
 _PROTOCOL: Final = pickle.HIGHEST_PROTOCOL
 
 
@@ -35,12 +36,12 @@ def freeze(value: Any) -> tuple[Any, int]:
     if type(value) in _IMMUTABLE:
         return value, AS_IS
     try:
-        payload = pickle.dumps(value, _PROTOCOL)
+        payload = dumps(value, _PROTOCOL)
     except Exception:
         return copy.deepcopy(value), DEEPCOPIED
     if _STACK_GLOBAL in payload:
         try:
-            pickle.loads(payload)
+            loads(payload)
         except Exception:
             return copy.deepcopy(value), DEEPCOPIED
     return payload, PICKLED
@@ -49,7 +50,7 @@ def freeze(value: Any) -> tuple[Any, int]:
 def thaw(payload: Any, kind: int) -> Any:
     """Return a fresh copy of the value that ``freeze`` stored as ``payload``."""
     if kind == PICKLED:
-        return pickle.loads(payload)
+        return loads(payload)
     if kind == AS_IS:
         return payload
     return copy.deepcopy(payload)

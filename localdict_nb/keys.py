@@ -185,16 +185,24 @@ class NonEmptySafeStrTuple(SafeStrTuple):
 def to_path(key: Any) -> tuple[str, ...]:
     """Normalise an item key to a plain non-empty tuple of valid segments.
 
-    The fast path takes a str or a tuple of str that were seen before in
-    O(len(key)) dictionary look-ups; anything else goes through
+    The fast path takes a str, or a tuple of str, whose segments were all seen
+    valid before, with one C-level set look-up; anything else goes through
     ``NonEmptySafeStrTuple``.
     """
-    if type(key) is str:
-        return (_check_segment(key),)
-    if type(key) is tuple and key and all(type(s) is str for s in key):
-        for segment in key:
-            _check_segment(segment)
-        return key
+    kind = type(key)
+    if kind is str:
+        return (key if key in _valid_segments else _check_segment(key),)
+    if kind is tuple and key:
+        try:
+            if _valid_segments.issuperset(key):
+                return key
+        except TypeError:  # an unhashable segment: the slow path says what is wrong
+            pass
+        else:
+            if all(type(segment) is str for segment in key):
+                for segment in key:
+                    _check_segment(segment)
+                return key
     return tuple(NonEmptySafeStrTuple(key))
 
 

@@ -124,20 +124,26 @@ class LocalDict(PersiDict[ValueType]):
     def _write(self, path: tuple[str, ...], value: Any) -> ETagValue:
         payload, kind = freeze(value)
         tree = self._tree
-        with tree:
+        with tree.lock:
             node = self._here(create=True)
             counter = tree.put(node, path, self.serialization_format, payload, kind,  # type: ignore[arg-type]
                                append_only=self._append_only)
-        return ETagValue(str(counter))
+            pending = tree._pending and tree.take_pending()
+        if pending:
+            tree.observers.dispatch(pending)
+        return str(counter)  # type: ignore[return-value]
 
     def _delete(self, path: tuple[str, ...]) -> bool:
         tree = self._tree
-        with tree:
+        with tree.lock:
             node = self._here()
-            if node is None or tree.remove(node, path, self.serialization_format) is None:
-                return False
-            tree.note_destructive(self._prune_interval)
-        return True
+            found = node is not None and tree.remove(node, path, self.serialization_format) is not None
+            if found:
+                tree.note_destructive(self._prune_interval)
+            pending = tree._pending and tree.take_pending()
+        if pending:
+            tree.observers.dispatch(pending)
+        return found
 
     def _iter(self, keys: bool, values: bool, timestamps: bool) -> Iterator[Any]:
         with self._tree.lock:

@@ -139,7 +139,7 @@ class PersiDict(MutableMapping[NonEmptySafeStrTuple, ValueType], Parameterizable
             raise MutationPolicyError("append-only")
 
     def _validate_value(self, value: Any) -> None:
-        if isinstance(value, PersiDict):
+        if PersiDict in type(value).__mro__:
             msg = "Cannot store a PersiDict instance directly; store its contents (dict(d)) instead"
             raise TypeError(msg)
         base = self.base_class_for_values
