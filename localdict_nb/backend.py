@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -28,6 +29,9 @@ from .events import ObserverHub, StoreEvent
 from .exceptions import MutationPolicyError
 
 __all__ = ["COUNTER", "KIND", "PAYLOAD", "TIMESTAMP", "Entry", "Node", "Tree"]
+
+_event = partial(tuple.__new__, StoreEvent)
+"""Build a StoreEvent from a full tuple of fields, skipping NamedTuple's slower __new__."""
 
 Entry = tuple[Any, int, float, int]
 """A stored value: (payload, isolation kind, timestamp, write counter)."""
@@ -209,7 +213,8 @@ class Tree:
             n.last_write = counter
             n = n.parent
         if self.observers:
-            self._emit(StoreEvent("set", (*parent.path, leaf), fmt, counter, timestamp, created))
+            self._pending.append(_event(("set", (*parent.path, leaf), fmt, counter, timestamp,
+                                         created, 1, ())))
         return counter
 
     def remove(self, node: Node, key: tuple[str, ...], fmt: str) -> Entry | None:
@@ -226,7 +231,8 @@ class Tree:
         self._uncount(parent, fmt, 1)  # type: ignore[arg-type]
         if self.observers:
             path = (*parent.path, key[-1])  # type: ignore[union-attr]
-            self._emit(StoreEvent("delete", path, fmt, self.counter, time.time()))
+            self._pending.append(_event(("delete", path, fmt, self.counter, time.time(),
+                                         False, 1, ())))
         return entry
 
     def _uncount(self, node: Node, fmt: str, n: int) -> None:

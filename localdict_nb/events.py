@@ -124,12 +124,12 @@ class ObserverHub:
 
     def dispatch(self, events: list[StoreEvent]) -> None:
         """Deliver ``events`` in order to every interested observer, logging failures."""
-        subs = self._subs
-        for event in events:
-            for sub in subs:
-                if sub.prefix and not event.touches(sub.prefix):
+        for sub in self._subs:
+            callback, prefix = sub.callback, sub.prefix
+            for event in events:
+                if prefix and not event.touches(prefix):
                     continue
                 try:
-                    sub.callback(event)
+                    callback(event)
                 except Exception:
-                    logger.exception("localdict_nb observer %r failed on %s", sub.callback, event)
+                    logger.exception("localdict_nb observer %r failed on %s", callback, event)

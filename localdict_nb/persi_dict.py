@@ -196,8 +196,8 @@ class PersiDict(MutableMapping[NonEmptySafeStrTuple, ValueType], Parameterizable
 
     def __delitem__(self, key: NonEmptyPersiDictKey) -> None:
         """Delete ``key``; KeyError if absent, MutationPolicyError if append-only."""
+        path = to_path(key)  # a bad key is reported before the policy, as in persidict
         self._check_delete_policy()
-        path = to_path(key)
         if not self._delete(path):
             raise KeyError(key_of(path))
 
