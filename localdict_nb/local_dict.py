@@ -270,6 +270,28 @@ class LocalDict(PersiDict[ValueType]):
         """
         return self._tree.observers.add(callback, self._path)
 
+    # --- display (the view package is imported only when a dict is shown) ----------------
+
+    def tree(self, **kwargs: Any) -> Any:
+        """A new live tree view widget of this dict, to place in layouts.
+
+        Keyword arguments go to ``localdict_nb.view.widget.LocalDictTree``.
+        """
+        from .view.widget import LocalDictTree
+
+        return LocalDictTree(self, **kwargs)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from .view.display import mimebundle
+
+        return mimebundle(self, include, exclude)
+
+    def _display_(self) -> Any:
+        """marimo's display hook: the shared tree widget."""
+        from .view.display import shared_tree
+
+        return shared_tree(self)
+
     @property
     def write_counter(self) -> int:
         """The tree's last write counter (shared by every view of the tree)."""

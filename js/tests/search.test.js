@@ -1,0 +1,61 @@
+// @vitest-environment happy-dom
+import { afterEach, expect, test, vi } from "vitest";
+import { DEBOUNCE_MS, searchStatus } from "../src/search.js";
+import { itemAt, sampleModel as store, text, unmountAll, view } from "./fake_model.js";
+
+afterEach(() => {
+  unmountAll();
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+  document.body.className = "";
+  document.body.removeAttribute("data-jp-theme-light");
+});
+
+test("typing sets query once, after the debounce", () => {
+  vi.useFakeTimers();
+  const model = store();
+  const { el } = view(model);
+  const input = /** @type {HTMLInputElement} */ (el.querySelector(".ldnb-search-input"));
+  for (const value of ["a", "a/", "a/*"]) {
+    input.value = value;
+    input.dispatchEvent(new Event("input"));
+    vi.advanceTimersByTime(DEBOUNCE_MS - 50);
+  }
+  expect(model.get("query")).toBe("");
+  expect(model.saves).toBe(0);
+  vi.advanceTimersByTime(60);
+  expect(model.get("query")).toBe("a/*");
+  expect(model.saves).toBe(1);
+  expect(text(el, ".ldnb-search-status")).toBe("searching…");
+});
+
+test("results show the count, highlight matching rows, and Escape clears", () => {
+  const model = store();
+  const { el, tree } = view(model);
+  const input = /** @type {HTMLInputElement} */ (el.querySelector(".ldnb-search-input"));
+  input.focus();
+  input.value = "y";
+  input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+  expect(document.activeElement).toBe(input);
+  expect(model.get("query")).toBe("y");
+  model.update({ search_result: { query: "y", matches: ["y"], total: 1, error: null } });
+  expect(text(el, ".ldnb-search-status")).toBe("1 match");
+  expect(itemAt(tree, "y", "leaf").classList.contains("ldnb-match")).toBe(true);
+  expect(itemAt(tree, "x", "leaf").classList.contains("ldnb-match")).toBe(false);
+  expect(/** @type {HTMLElement} */ (document.activeElement).dataset.path).toBe("y"); // Enter jumps
+  input.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+  expect(input.value).toBe("");
+  expect(model.get("query")).toBe("");
+  expect(model.saves).toBe(2);
+});
+
+test("errors and capped results read clearly", () => {
+  expect(searchStatus("[", { query: "[", matches: [], total: 0, error: "bad glob" })).toEqual({
+    text: "bad glob",
+    error: true,
+  });
+  expect(searchStatus("k", { query: "k", matches: ["a", "b"], total: 900 }).text).toBe(
+    "900 matches (first 2 shown)",
+  );
+  expect(searchStatus("", {}).text).toBe("");
+});

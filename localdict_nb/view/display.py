@@ -1,0 +1,89 @@
+"""How a LocalDict shows itself: the live widget in a kernel, static text elsewhere.
+
+``LocalDict._repr_mimebundle_`` calls ``mimebundle``: in a Jupyter kernel the
+bundle carries the widget view (one cached widget per LocalDict object, so
+re-running a cell does not pile up observers) plus a static ``text/html`` and
+``text/plain`` rendering that nbconvert, GitHub and terminals show instead.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+from typing import Any
+
+from ..local_dict import LocalDict
+from . import model
+
+__all__ = ["mimebundle", "shared_tree", "static_html", "text_summary"]
+
+_STATIC_ROWS = 20
+
+
+def _in_kernel() -> bool:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    return getattr(shell, "kernel", None) is not None
+
+
+def shared_tree(store: LocalDict) -> Any:
+    """The widget ``display(store)`` shows: created once per LocalDict object."""
+    from .widget import LocalDictTree
+
+    widget = store.__dict__.get("_shared_tree")
+    if widget is None or widget.comm is None:
+        widget = LocalDictTree(store)
+        store.__dict__["_shared_tree"] = widget
+    return widget
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return " · ".join(f"{fmt} {n:,}" for fmt, n in sorted(counts.items())) or "empty"
+
+
+def text_summary(store: LocalDict) -> str:
+    """A few lines of plain text: the totals and the top-level rows."""
+    s = model.summary(store)
+    top = model.listing(store, (), _STATIC_ROWS) or {"rows": [], "total": 0}
+    lines = [f"LocalDict /{'/'.join(s['prefix'])} [{s['format']}]: {_counts(s['formats'])}; "
+             f"{s['nodes']:,} nodes, write counter {s['counter']:,}, prunes {s['prune_passes']}"]
+    for row in top["rows"]:
+        if row["type"] == "node":
+            lines.append(f"  {row['name']}/  {_counts(row['counts'])}")
+        else:
+            lines.append(f"  {row['name']}  [{row['format']}] {row['preview']}")
+    if top["total"] > len(top["rows"]):
+        lines.append(f"  ... {top['total'] - len(top['rows']):,} more")
+    return "\n".join(lines)
+
+
+def static_html(store: LocalDict) -> str:
+    """An escaped HTML table of the top of the tree, for renderers without widgets."""
+    s = model.summary(store)
+    top = model.listing(store, (), _STATIC_ROWS) or {"rows": [], "total": 0}
+    esc = html.escape
+    rows = []
+    for row in top["rows"]:
+        if row["type"] == "node":
+            rows.append(f"<tr><td>{esc(row['name'])}/</td><td>{esc(_counts(row['counts']))}</td>"
+                        f"<td>#{row['last_write']}</td></tr>")
+        else:
+            rows.append(f"<tr><td>{esc(row['name'])}</td><td>{esc(row['format'])}</td>"
+                        f"<td><code>{esc(row['preview'])}</code></td></tr>")
+    more = top["total"] - len(top["rows"])
+    if more > 0:
+        rows.append(f"<tr><td colspan=3>… {more:,} more</td></tr>")
+    head = (f"<b>LocalDict</b> /{esc('/'.join(s['prefix']))} [{esc(s['format'])}]: "
+            f"{esc(_counts(s['formats']))}; {s['nodes']:,} nodes, write counter "
+            f"{s['counter']:,}, prunes {s['prune_passes']}")
+    return f'<div class="ldnb-static">{head}<table>{"".join(rows)}</table></div>'
+
+
+def mimebundle(store: LocalDict, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    """The display data of ``store``: widget view in a kernel, static text and HTML always."""
+    bundle: dict[str, Any] = {"text/plain": text_summary(store), "text/html": static_html(store)}
+    if _in_kernel():
+        view = shared_tree(store)._repr_mimebundle_(include=include, exclude=exclude)
+        data = view[0] if isinstance(view, tuple) else view  # anywidget: (data, metadata)
+        bundle.update({k: v for k, v in data.items() if k != "text/plain"})
+    return bundle

@@ -1,0 +1,292 @@
+"""What the tree view shows, computed in pure Python from a LocalDict's backend.
+
+Nothing here knows about widgets: ``summary``, ``listing``, ``detail`` and
+``search`` return the JSON-ready dicts that ``protocol.py`` describes, and
+``preview`` turns any value into bounded text without ever raising.
+Every function reads the backend under its lock and copies only what it shows.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import reprlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from itertools import islice
+from typing import Any
+
+from ..backend import COUNTER, KIND, PAYLOAD, TIMESTAMP, Entry, Node
+from ..isolation import thaw
+from ..local_dict import LocalDict
+from .protocol import DETAIL_CHARS, MAX_MATCHES, ROW_PREVIEW_CHARS, SEP
+
+__all__ = ["PreviewCache", "detail", "join", "listing", "preview", "python_key", "search",
+           "split", "summary"]
+
+_REPR_TIMEOUT = 1.0
+"""Seconds a value's repr may take before a placeholder is shown instead."""
+
+
+def join(rel: tuple[str, ...]) -> str:
+    """The protocol's path string for a relative path."""
+    return SEP.join(rel)
+
+
+def split(path: str) -> tuple[str, ...]:
+    """The relative path for a protocol path string (``""`` is the root)."""
+    return tuple(path.split(SEP)) if path else ()
+
+
+def _view_node(store: LocalDict) -> Node | None:
+    return store._here()  # noqa: SLF001 - the view is part of the package
+
+
+def summary(store: LocalDict) -> dict[str, Any]:
+    """Totals for the header: keys per format under the view, and the tree's state."""
+    tree = store._tree  # noqa: SLF001
+    with tree.lock:
+        node = _view_node(store)
+        formats = dict(sorted(node.counts.items())) if node is not None else {}
+        return {
+            "prefix": list(store.prefix), "format": store.serialization_format,
+            "formats": formats, "keys": sum(formats.values()), "nodes": tree.nodes,
+            "counter": tree.counter, "ops_since_prune": tree.ops_since_prune,
+            "prune_interval": store._prune_interval,  # noqa: SLF001
+            "prune_passes": tree.prune_passes,
+        }
+
+
+def listing(store: LocalDict, rel: tuple[str, ...], limit: int,
+            previews: PreviewCache | None = None) -> dict[str, Any] | None:
+    """The first ``limit`` rows under ``rel`` (child nodes, then keys); None if no such node.
+
+    O(limit): child nodes and buckets are read in insertion order, never sorted.
+    """
+    tree = store._tree  # noqa: SLF001
+    with tree.lock:
+        base = _view_node(store)
+        node = None if base is None else tree.locate(base, rel)
+        if node is None:
+            return None
+        n_children = len(node.children)
+        total = n_children + sum(len(b) for b in node.buckets.values())
+        nodes = [(name, dict(c.counts), c.last_write)
+                 for name, c in islice(node.children.items(), limit)]
+        room = limit - len(nodes)
+        leaves: list[tuple[str, str, Entry]] = []
+        for fmt, bucket in node.buckets.items():
+            if room <= 0:
+                break
+            leaves += [(name, fmt, entry) for name, entry in islice(bucket.items(), room)]
+            room = limit - len(nodes) - len(leaves)
+        abs_path = node.path
+    prefix = join(rel) + SEP if rel else ""
+    rows: list[dict[str, Any]] = [
+        {"name": name, "path": prefix + name, "type": "node", "counts": counts,
+         "last_write": last_write}
+        for name, counts, last_write in nodes
+    ]
+    cache = previews or PreviewCache()
+    for name, fmt, entry in leaves:
+        rows.append({
+            "name": name, "path": prefix + name, "type": "leaf", "format": fmt,
+            "etag": str(entry[COUNTER]), "ts": entry[TIMESTAMP],
+            "preview": cache.row_preview((*abs_path, name), fmt, entry),
+        })
+    return {"rows": rows, "total": total}
+
+
+def python_key(rel: tuple[str, ...], name: str = "d") -> str:
+    """The Python expression that reads this key: ``d["a", "b"]``."""
+    return f"{name}[{', '.join(_quote(s) for s in rel)}]"
+
+
+def _quote(segment: str) -> str:
+    return '"' + segment + '"'  # safe characters never need escaping
+
+
+def detail(store: LocalDict, rel: tuple[str, ...], fmt: str, name: str = "d") -> dict[str, Any]:
+    """The selected key's metadata and a preview of at most DETAIL_CHARS characters."""
+    tree = store._tree  # noqa: SLF001
+    with tree.lock:
+        base = _view_node(store)
+        entry = None if base is None or not rel else tree.lookup(base, rel, fmt)
+    path = join(rel)
+    if entry is None:
+        return {"path": path, "format": fmt, "found": False}
+    value, type_name = _thaw_for_view(entry)
+    text, truncated = preview(value, DETAIL_CHARS)
+    return {"path": path, "format": fmt, "found": True, "etag": str(entry[COUNTER]),
+            "ts": entry[TIMESTAMP], "type": type_name, "preview": text, "truncated": truncated,
+            "python": python_key(rel, name)}
+
+
+def _thaw_for_view(entry: Entry) -> tuple[Any, str]:
+    try:
+        value = thaw(entry[PAYLOAD], entry[KIND])
+    except Exception as exc:  # a value that no longer loads must not break the view
+        return _Placeholder(f"<value cannot be loaded: {type(exc).__name__}>"), "?"
+    return value, type(value).__name__
+
+
+class _Placeholder:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+_CUT = "\x00"
+"""reprlib's fill value while rendering: marks every cut, then becomes '...'."""
+_CONTAINERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "deque", "array"})
+
+
+class _ViewRepr(reprlib.Repr):
+    """reprlib within a character budget: short values show whole, big ones stop early.
+
+    Leaves (non-containers) spend the budget; once it is spent every further
+    element renders as a cut, so a huge nested value costs O(budget) to preview.
+    Dicts keep their insertion order.
+    """
+
+    def __init__(self, chars: int) -> None:
+        super().__init__()
+        self.fillvalue = _CUT
+        self.maxstring = self.maxother = self.maxlong = chars
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = max(6, chars // 2)
+        self.maxdict = self.maxdeque = self.maxarray = max(4, chars // 2)
+        self.maxlevel = 20
+        self._budget = chars
+        self._used = 0
+
+    def repr1(self, x: Any, level: int) -> str:
+        if self._used > self._budget:
+            return _CUT
+        text = super().repr1(x, level)
+        if type(x).__name__ not in _CONTAINERS:
+            self._used += len(text)
+        return text
+
+    def repr_dict(self, x: dict[Any, Any], level: int) -> str:
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{" + _CUT + "}"
+        pieces = [f"{self.repr1(k, level - 1)}: {self.repr1(v, level - 1)}"
+                  for k, v in islice(x.items(), self.maxdict)]
+        if len(x) > self.maxdict:
+            pieces.append(_CUT)
+        return "{" + ", ".join(pieces) + "}"
+
+
+_executor_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+def _run_bounded(fn: Callable[[], str]) -> str | None:
+    """Run ``fn`` in a worker thread; None if it takes longer than _REPR_TIMEOUT."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ldnb-repr")
+        executor = _executor
+    future = executor.submit(fn)
+    try:
+        return future.result(timeout=_REPR_TIMEOUT)
+    except FutureTimeout:
+        with _executor_lock:  # that worker is stuck: later previews get a fresh one
+            if _executor is executor:
+                _executor = None
+        executor.shutdown(wait=False, cancel_futures=True)
+        return None
+
+
+_SIMPLE = (str, int, float, bool, bytes, type(None))
+
+
+def preview(value: Any, chars: int = ROW_PREVIEW_CHARS) -> tuple[str, bool]:
+    """Return ``(text, truncated)``: a repr of at most ``chars`` characters; never raises.
+
+    A value whose repr raises shows a placeholder (reprlib's ``<T instance at ...>``
+    or ``<repr failed: ...>``); one that takes over a second shows ``<repr timed out>``.
+    """
+    def render() -> str:
+        return _ViewRepr(chars).repr(value)
+
+    try:
+        text = render() if type(value) in _SIMPLE else _run_bounded(render)
+    except Exception as exc:
+        text = f"<repr failed: {type(exc).__name__}>"
+    if text is None:
+        text = "<repr timed out>"
+    truncated = _CUT in text
+    text = text.replace(_CUT, "...")
+    if len(text) > chars:
+        return text[: chars - 1] + "…", True
+    return text, truncated
+
+
+class PreviewCache:
+    """Row previews by (absolute path, format, write counter); bounded, thread-safe."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def row_preview(self, path: tuple[str, ...], fmt: str, entry: Entry) -> str:
+        """The short preview of a stored entry, loading the value only on a miss."""
+        key = (path, fmt, entry[COUNTER])
+        with self._lock:
+            text = self._items.get(key)
+            if text is not None:
+                self._items.move_to_end(key)
+                return text
+        value, _ = _thaw_for_view(entry)
+        text = preview(value, ROW_PREVIEW_CHARS)[0]
+        with self._lock:
+            self._items[key] = text
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return text
+
+
+def _matcher(query: str) -> Callable[[str], bool]:
+    if any(c in query for c in "*?["):
+        pattern = re.compile(fnmatch.translate(query))
+        return lambda path: pattern.match(path) is not None
+    return lambda path: query in path
+
+
+def search(store: LocalDict, query: str, limit: int = MAX_MATCHES) -> dict[str, Any]:
+    """Find keys (of every format) whose whole path matches ``query``.
+
+    A substring, or a glob when the query has ``*``, ``?`` or ``[``; paths are
+    relative to the view and joined with ``/``. Visits every key once: O(keys).
+    """
+    result: dict[str, Any] = {"query": query, "matches": [], "total": 0, "error": None}
+    if not query:
+        return result
+    matches = _matcher(query)
+    tree = store._tree  # noqa: SLF001
+    with tree.lock:
+        node = _view_node(store)
+    if node is None:
+        return result
+    found: list[str] = []
+    total = 0
+    for fmt in list(node.counts):
+        for rel, items in tree.walk(node, fmt):
+            prefix = join(rel) + SEP if rel else ""
+            for leaf, _ in items:
+                path = prefix + leaf
+                if matches(path):
+                    total += 1
+                    if len(found) < limit and path not in found:
+                        found.append(path)
+    result.update(matches=found, total=total)
+    return result
