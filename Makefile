@@ -3,8 +3,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test bench demo
+.PHONY: install system-deps js-deps test test-js test-py bench demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +14,25 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[test]"
 
-test: install
+# Debian's chromium drives the end-to-end tests (playwright cannot download a browser here).
+system-deps:
+	@command -v npm >/dev/null || { echo "make test needs Node.js >= 20 with npm on PATH" >&2; exit 1; }
+	@[ -x /usr/bin/chromium ] || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+js-deps:
+	cd js && npm ci --no-audit --no-fund
+
+# The committed bundle must be what js/src builds to; then type-check and unit-test the JS.
+test-js: js-deps
+	cd js && node build.mjs --check && npm run --silent check && npm test
+
+test-py: install
 	$(BIN)/python -m pytest
+
+test: system-deps test-js test-py
 
 bench: install
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_view.py

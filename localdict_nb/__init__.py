@@ -24,6 +24,20 @@ from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey
 
 __version__ = "0.1.0"
 
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext localdict_nb``: register the %localdict magics."""
+    from .magics import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: object) -> None:
+    """``%unload_ext localdict_nb``: remove the magics and their completer."""
+    from .magics import unload
+
+    unload(ipython)
+
 __all__ = [
     "ALWAYS_RETRIEVE", "ANY_ETAG", "DELETE_CURRENT", "ETAG_HAS_CHANGED", "ETAG_IS_THE_SAME",
     "IF_ETAG_CHANGED", "ITEM_NOT_AVAILABLE", "KEEP_CURRENT", "NEVER_RETRIEVE",
@@ -35,5 +49,6 @@ __all__ = [
     "NeverRetrieveFlag", "NonEmptyPersiDictKey", "NonEmptySafeStrTuple", "OperationResult",
     "PersiDict", "PersiDictKey", "RetrieveValueFlag", "SafeStrTuple", "StoreEvent",
     "Subscription", "TransformingFunction", "ValueNotRetrievedFlag", "ValueType",
-    "__version__", "get_safe_chars", "replace_unsafe_chars",
+    "__version__", "get_safe_chars", "load_ipython_extension", "replace_unsafe_chars",
+    "unload_ipython_extension",
 ]

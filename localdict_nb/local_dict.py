@@ -205,6 +205,15 @@ class LocalDict(PersiDict[ValueType]):
                 tree.clear(node, self.serialization_format)
             tree.note_destructive(self._prune_interval)
 
+    def prune(self) -> list[SafeStrTuple]:
+        """Remove the tree's empty subtrees now; return the removed subtrees' paths.
+
+        Pruning otherwise runs every ``prune_interval`` deletions or clears.
+        """
+        with self._tree as tree:
+            removed = tree.prune()
+        return [tuple.__new__(SafeStrTuple, path) for path in removed]
+
     def random_key(self) -> SafeStrTuple | None:
         """A uniformly random key, or None if empty; never copies values."""
         with self._tree.lock:

@@ -41,7 +41,7 @@ export const SEP = "/";
  * @typedef {{ query?: string, matches?: string[], total?: number,
  *   error?: string | null }} SearchResult
  * @typedef {{ seq: number, kind: string, key: string, format?: string | null,
- *   counter: number, ts: number, count: number }} StoreEvent
+ *   counter: number, ts: number, count: number, removed?: string[] }} StoreEvent
  * @typedef {{ seq?: number, set?: string[], deleted?: string[],
  *   pruned?: string[] }} Changes
  * @typedef {{ path: string, format: string } | Record<string, never>} Selected

@@ -41,6 +41,9 @@ export function buildRow(vr) {
       "data-kind": vr.kind,
       "data-path": vr.path,
       tabindex: "-1",
+      // Notebook 7 matches its arrow-key shortcuts on the focused element itself, so the
+      // suppression must be on every element that takes focus, not only on the root.
+      "data-lm-suppress-shortcuts": "true",
     },
   });
   el.style.setProperty("--ldnb-level", String(vr.level));

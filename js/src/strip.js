@@ -1,5 +1,5 @@
 // The event strip: the latest changes, newest first, prune entries always kept and
-// labelled, with the paths a prune removed (from `changes.pruned`).
+// labelled, with the paths each prune removed (its `removed` field).
 import { h } from "./dom.js";
 import { formatClock, formatCounter, formatInt, plural } from "./format.js";
 import { asArray, asObject } from "./protocol.js";
@@ -26,20 +26,14 @@ export function stripEntries(events) {
 export class Strip {
   constructor() {
     this.el = h("section", { class: "ldnb-strip", attrs: { "aria-label": "Recent changes" } });
-    /** @type {Map<number, string[]>} prune event seq -> the paths it removed */
-    this._pruned = new Map();
-    /** @type {number | undefined} */
-    this._changesSeq = undefined;
   }
 
   /**
-   * Re-render from the `events` and `changes` traits.
+   * Re-render from the `events` trait.
    * @param {unknown} events
-   * @param {unknown} changes
    */
-  update(events, changes) {
+  update(events) {
     const entries = stripEntries(events);
-    this._remember(entries, asObject(changes));
     const list = h("ol", { class: "ldnb-strip-list" });
     for (const event of entries) list.append(this._entry(event));
     const head = h("div", { class: "ldnb-strip-title", text: "recent changes" });
@@ -51,22 +45,6 @@ export class Strip {
     } else {
       this.el.replaceChildren(head, list);
     }
-  }
-
-  /**
-   * Tie a flush's pruned paths to the newest prune entry that has none yet.
-   * @param {StoreEvent[]} entries newest first
-   * @param {Record<string, any>} changes
-   */
-  _remember(entries, changes) {
-    const seqs = new Set(entries.map((e) => e.seq));
-    for (const seq of this._pruned.keys()) if (!seqs.has(seq)) this._pruned.delete(seq);
-    if (typeof changes.seq !== "number" || changes.seq === this._changesSeq) return;
-    this._changesSeq = changes.seq;
-    const paths = asArray(changes.pruned).filter((p) => typeof p === "string");
-    if (paths.length === 0) return;
-    const prune = entries.find((e) => e.kind === "prune" && !this._pruned.has(e.seq));
-    if (prune) this._pruned.set(prune.seq, paths);
   }
 
   /**
@@ -84,7 +62,7 @@ export class Strip {
       li.append(
         h("span", { class: "ldnb-event-what", text: `pruned ${plural(event.count, "node")}` }),
       );
-      const paths = this._pruned.get(event.seq) ?? [];
+      const paths = asArray(event.removed).filter((p) => typeof p === "string");
       for (const path of paths.slice(0, PRUNED_SHOWN)) {
         li.append(h("span", { class: "ldnb-pruned", text: path || "(root)" }));
       }

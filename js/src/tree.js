@@ -23,7 +23,12 @@ export class Tree {
     this.marks = marks;
     this.el = h("div", {
       class: "ldnb-tree",
-      attrs: { role: "tree", "aria-label": "Keys", tabindex: "-1" },
+      attrs: {
+        role: "tree",
+        "aria-label": "Keys",
+        tabindex: "-1",
+        "data-lm-suppress-shortcuts": "true",
+      },
     });
     this.list = new RowList(this.el, (el, vr, i) => this._decorate(el, vr, i));
     /** Key of the row holding the roving tabindex. */

@@ -73,7 +73,7 @@ function build(model, disposer) {
     for (const name of names) disposer.on(model, `change:${name}`, paint);
   };
   follow(["summary"], () => renderHeader(header, model.get("summary")));
-  follow(["events", "changes"], () => strip.update(model.get("events"), model.get("changes")));
+  follow(["events"], () => strip.update(model.get("events")));
   follow(["detail", "selected"], () => detail.update(model.get("detail"), model.get("selected")));
   follow(["notice"], () => say(String(model.get("notice") ?? "")));
 

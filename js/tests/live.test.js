@@ -131,13 +131,17 @@ describe("event strip", () => {
     const model = store();
     const { el } = view(model);
     const writes = Array.from({ length: 30 }, (_, i) => event(i + 3, "set", `k${i}`));
+    const prune1 = { ...event(1, "prune", "", 3), removed: ["a", "a/b", "c"] };
+    const prune0 = { ...event(0, "prune", "", 1), removed: ["z"] };
     model.update({
-      events: [event(1, "prune", "", 3), event(2, "set", "x"), ...writes],
-      changes: { seq: 2, set: [], deleted: [], pruned: ["a", "a/b", "c"] },
+      events: [prune0, prune1, event(2, "set", "x"), ...writes],
+      changes: { seq: 2, set: [], deleted: [], pruned: ["z", "a", "a/b", "c"] },
     });
     const entries = [...el.querySelectorAll(".ldnb-event")];
-    expect(entries).toHaveLength(STRIP_RECENT + 1);
-    const prune = /** @type {Element} */ (el.querySelector(".ldnb-event-prune"));
+    expect(entries).toHaveLength(STRIP_RECENT + 2);
+    const [prune, older] = [...el.querySelectorAll(".ldnb-event-prune")];
+    expect(older.textContent).toContain("pruned 1 node");
+    expect([...older.querySelectorAll(".ldnb-pruned")].map((e) => e.textContent)).toEqual(["z"]);
     expect(prune.textContent).toContain("prune");
     expect(prune.textContent).toContain("pruned 3 nodes");
     expect([...prune.querySelectorAll(".ldnb-pruned")].map((e) => e.textContent)).toEqual([
@@ -146,7 +150,7 @@ describe("event strip", () => {
       "c",
     ]);
     model.update({ changes: { seq: 3, set: ["k1"], deleted: [], pruned: [] } });
-    expect(el.querySelectorAll(".ldnb-event-prune .ldnb-pruned")).toHaveLength(3);
+    expect(el.querySelectorAll(".ldnb-event-prune .ldnb-pruned")).toHaveLength(4);
   });
 
   test("stripEntries keeps every prune among the events", () => {

@@ -196,6 +196,12 @@ describe("keyboard", () => {
     expect(seen).toBe(0);
     expect(event.defaultPrevented).toBe(true);
     expect(el.querySelector(".ldnb-root")?.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+    // Notebook 7 checks the focused element itself: every focusable row carries it too.
+    const focusable = [tree, ...tree.querySelectorAll('[role="treeitem"]')];
+    expect(focusable.length).toBeGreaterThan(1);
+    for (const item of focusable) {
+      expect(item.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+    }
   });
 });
 

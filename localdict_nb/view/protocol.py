@@ -37,8 +37,9 @@ and leaf rows. Node rows come before leaf rows.
 "set" | "delete" | "clear" | "prune", "key": str, "format": str | None,
 "counter": int, "ts": float, "count": int}]``; at most ``EVENTS_KEPT``
 entries, and the last ``PRUNES_KEPT`` prune entries are kept even when many
-writes follow. ``key`` is relative to the view ("" for prune); a prune's
-removed paths are in ``changes``.
+writes follow. ``key`` is relative to the view ("" for prune); a prune entry also has
+``"removed": [path]``, the subtrees it removed under the view (at most
+``MAX_CHANGED_PATHS``).
 
 ``changes``: what the last flush changed, for flashing: ``{"seq": int,
 "set": [path], "deleted": [path], "pruned": [path]}``; ``seq`` grows by one
@@ -87,5 +88,7 @@ PRUNES_KEPT: Final = 10
 """Prune entries kept in the strip however many writes follow."""
 FLUSH_INTERVAL: Final = 0.1
 """Seconds between two flushes of live changes (at most ~10 a second)."""
+MAX_CHANGED_PATHS: Final = 1_000
+"""Paths sent at most per list in ``changes`` and per prune entry."""
 SEP: Final = "/"
 """Joins the segments of a path."""

@@ -23,14 +23,13 @@ import traitlets as t
 from ..events import StoreEvent
 from ..local_dict import LocalDict
 from . import model
-from .protocol import CHUNK, EVENTS_KEPT, FLUSH_INTERVAL, PRUNES_KEPT
+from .protocol import CHUNK, EVENTS_KEPT, FLUSH_INTERVAL, MAX_CHANGED_PATHS, PRUNES_KEPT
 from .requests import RequestError, check_expanded, check_limits, check_query, check_selected
 
 __all__ = ["LocalDictTree"]
 
 logger = logging.getLogger("localdict_nb.view")
 _STATIC = Path(__file__).resolve().parent.parent / "static"
-_MAX_CHANGED = 1_000
 _CHANGE_BUCKET = {"set": "set", "delete": "deleted", "clear": "deleted", "prune": "pruned"}
 
 
@@ -191,7 +190,7 @@ class LocalDictTree(anywidget.AnyWidget):
                 rel = path[n:]
                 touched.parents.add(rel[:-1])
                 bucket = changed[_CHANGE_BUCKET[kind]]
-                if len(bucket) < _MAX_CHANGED:
+                if len(bucket) < MAX_CHANGED_PATHS:
                     bucket.append(model.join(rel))
         for event in others:
             paths = event.removed if event.kind == "prune" else (event.path,)
@@ -225,6 +224,9 @@ class LocalDictTree(anywidget.AnyWidget):
                 entry = {"seq": self._event_seq, "kind": event.kind, "key": model.join(rel),
                          "format": event.format, "counter": event.counter,
                          "ts": event.timestamp, "count": event.count}
+                if event.kind == "prune":
+                    entry["removed"] = [model.join(p[n:]) for p in event.removed
+                                        if p[:n] == prefix][:MAX_CHANGED_PATHS]
                 (self._prunes if event.kind == "prune" else self._strip).append(entry)
 
     def _listings(self, touched: _Touched | None = None) -> dict[str, Any]:
