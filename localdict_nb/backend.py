@@ -124,8 +124,18 @@ class Tree:
         if pending:
             self.observers.dispatch(pending)
 
-    def _emit(self, event: StoreEvent) -> None:
-        self._pending.append(event)
+    def _publish(self, event: StoreEvent) -> None:
+        """Queue ``event`` for the observers and append it to every event queue."""
+        hub = self.observers
+        if hub.has_callbacks:
+            self._pending.append(event)
+        for queue in hub.queues:  # EventQueue.put, inlined: this runs on every write
+            if queue.prefix and not event.touches(queue.prefix):
+                continue
+            queue.events.append(event)
+            if not queue.armed:
+                queue.armed = True
+                queue.ready.set()
 
     def take_pending(self) -> list[StoreEvent] | None:
         """Hand over the queued events if no ``with tree:`` block is open (lock held).
@@ -212,9 +222,9 @@ class Tree:
                 n.counts[fmt] = n.counts.get(fmt, 0) + 1
             n.last_write = counter
             n = n.parent
-        if self.observers:
-            self._pending.append(_event(("set", (*parent.path, leaf), fmt, counter, timestamp,
-                                         created, 1, ())))
+        if self.observers.any:
+            self._publish(_event(("set", (*parent.path, leaf), fmt, counter, timestamp,
+                                  created, 1, ())))
         return counter
 
     def remove(self, node: Node, key: tuple[str, ...], fmt: str) -> Entry | None:
@@ -229,10 +239,10 @@ class Tree:
         if not bucket:
             del parent.buckets[fmt]  # type: ignore[union-attr]
         self._uncount(parent, fmt, 1)  # type: ignore[arg-type]
-        if self.observers:
+        if self.observers.any:
             path = (*parent.path, key[-1])  # type: ignore[union-attr]
-            self._pending.append(_event(("delete", path, fmt, self.counter, time.time(),
-                                         False, 1, ())))
+            self._publish(_event(("delete", path, fmt, self.counter, time.time(),
+                                  False, 1, ())))
         return entry
 
     def _uncount(self, node: Node, fmt: str, n: int) -> None:
@@ -269,7 +279,7 @@ class Tree:
                     self._candidates[n] = None
                 stack.extend(n.children.values())
         if removed and self.observers:
-            self._emit(StoreEvent("clear", node.path, fmt, self.counter, time.time(), count=removed))
+            self._publish(StoreEvent("clear", node.path, fmt, self.counter, time.time(), count=removed))
         return removed
 
     # --- pruning ----------------------------------------------------------------
@@ -307,7 +317,7 @@ class Tree:
         if paths and self.observers:
             event = StoreEvent("prune", (), None, self.counter, time.time(), count=n_removed,
                                removed=paths)
-            self._emit(event)
+            self._publish(event)
         return paths
 
     # --- reading many -------------------------------------------------------------

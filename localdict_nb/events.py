@@ -1,8 +1,10 @@
 """Change events and the observer registry.
 
-The backend tree appends a ``StoreEvent`` for every change while it holds its
-lock, and hands them to observers once the outermost operation has released it.
-Observers must be quick; one that raises is logged and never breaks a write.
+The backend tree makes a ``StoreEvent`` for every change while it holds its
+lock. Observers (callbacks) get them once the outermost operation has released
+it; they must be quick, and one that raises is logged and never breaks a write.
+Event queues (pull subscriptions) get them appended at once, in order, for a
+consumer thread to drain. No event is made when nothing changed.
 The engine knows nothing of who observes (the tree view, a test, a logger).
 """
 
@@ -10,10 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Literal, NamedTuple
 
-__all__ = ["EventKind", "Observer", "StoreEvent", "Subscription"]
+__all__ = ["EventKind", "EventQueue", "Observer", "StoreEvent", "Subscription"]
 
 logger = logging.getLogger("localdict_nb")
 
@@ -92,20 +95,94 @@ class Subscription:
         return f"<Subscription {self.callback!r} on /{'/'.join(self.prefix)} ({state})>"
 
 
-class ObserverHub:
-    """The observers of one backend tree; falsy when there are none."""
+class EventQueue:
+    """A pull subscription: the tree appends each event to ``events`` and sets ``ready``.
 
-    __slots__ = ("_lock", "_subs")
+    Nothing of the consumer's runs in the writing thread, so a consumer in another
+    thread (the tree view's flusher) costs a writer one deque append per event.
+    Events arrive in write-counter order. ``close()`` ends the subscription.
+    """
+
+    __slots__ = ("_hub", "armed", "events", "prefix", "ready")
+
+    def __init__(self, hub: ObserverHub, prefix: tuple[str, ...]) -> None:
+        self._hub: ObserverHub | None = hub
+        self.prefix = prefix
+        self.events: deque[StoreEvent] = deque()
+        self.ready = threading.Event()
+        self.armed = False
+        """True once ``ready`` was set for the events not yet drained (saves a call per event)."""
+
+    @property
+    def active(self) -> bool:
+        """Whether events are still queued."""
+        return self._hub is not None
+
+    def put(self, event: StoreEvent) -> None:
+        """Queue ``event`` if it concerns the prefix (called by the tree, under its lock)."""
+        if not self.prefix or event.touches(self.prefix):
+            self.events.append(event)
+            if not self.armed:
+                self.armed = True
+                self.ready.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until events are queued (or the queue is closed); re-arm for the next ones."""
+        found = self.ready.wait(timeout)
+        self.armed = False
+        self.ready.clear()
+        return found
+
+    def drain(self) -> list[StoreEvent]:
+        """Take every queued event, oldest first."""
+        events = self.events
+        return [events.popleft() for _ in range(len(events))]
+
+    def close(self) -> None:
+        """Stop queueing events; safe to call twice."""
+        if self._hub is not None:
+            self._hub.remove(self)
+            self._hub = None
+        self.ready.set()  # wake a consumer waiting for events, so it can see the end
+
+    def __enter__(self) -> EventQueue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ObserverHub:
+    """The observers (callbacks) and event queues of one backend tree; falsy when none."""
+
+    __slots__ = ("_lock", "_subs", "any", "has_callbacks", "queues")
 
     def __init__(self) -> None:
         self._subs: tuple[Subscription, ...] = ()
+        self.queues: tuple[EventQueue, ...] = ()
         self._lock = threading.Lock()
+        self.any = False
+        """Whether anyone listens: the one check a write makes when nobody does."""
+        self.has_callbacks = False
+        """Whether any observer must be called after the lock is released."""
 
     def __bool__(self) -> bool:
-        return bool(self._subs)
+        return self.any
+
+    def _changed(self) -> None:
+        self.has_callbacks = bool(self._subs)
+        self.any = bool(self._subs or self.queues)
 
     def __len__(self) -> int:
-        return len(self._subs)
+        return len(self._subs) + len(self.queues)
+
+    def add_queue(self, prefix: tuple[str, ...] = ()) -> EventQueue:
+        """Start queueing the events at or under ``prefix``."""
+        queue = EventQueue(self, prefix)
+        with self._lock:
+            self.queues = (*self.queues, queue)
+            self._changed()
+        return queue
 
     def add(self, callback: Observer, prefix: tuple[str, ...] = ()) -> Subscription:
         """Register ``callback`` for events at or under ``prefix``."""
@@ -115,12 +192,15 @@ class ObserverHub:
         sub = Subscription(self, callback, prefix)
         with self._lock:
             self._subs = (*self._subs, sub)
+            self._changed()
         return sub
 
-    def remove(self, sub: Subscription) -> None:
+    def remove(self, sub: Subscription | EventQueue) -> None:
         """Unregister ``sub`` (copy-on-write, so a dispatch in progress is unaffected)."""
         with self._lock:
             self._subs = tuple(s for s in self._subs if s is not sub)
+            self.queues = tuple(q for q in self.queues if q is not sub)
+            self._changed()
 
     def dispatch(self, events: list[StoreEvent]) -> None:
         """Deliver ``events`` in order to every interested observer, logging failures."""

@@ -17,7 +17,7 @@ from typing import Any, Self
 from mixinforge import sort_dict_by_keys
 
 from .backend import COUNTER, KIND, PAYLOAD, TIMESTAMP, Entry, Node, Tree
-from .events import StoreEvent, Subscription
+from .events import EventQueue, StoreEvent, Subscription
 from .isolation import freeze, thaw
 from .jokers import ITEM_NOT_AVAILABLE, ETagIfExists, ETagValue, ValueType
 from .keys import SafeStrTuple, to_path, to_prefix
@@ -300,6 +300,14 @@ class LocalDict(PersiDict[ValueType]):
         from .view.display import shared_tree
 
         return shared_tree(self)
+
+    def subscribe(self) -> EventQueue:
+        """Queue every change at or under this view's prefix, for another thread to drain.
+
+        Unlike ``observe``, no code runs in the writing thread: each event is
+        appended to ``queue.events`` and ``queue.ready`` is set. ``close()`` it to stop.
+        """
+        return self._tree.observers.add_queue(self._path)
 
     @property
     def write_counter(self) -> int:

@@ -43,7 +43,10 @@ writes follow. ``key`` is relative to the view ("" for prune); a prune entry als
 
 ``changes``: what the last flush changed, for flashing: ``{"seq": int,
 "set": [path], "deleted": [path], "pruned": [path]}``; ``seq`` grows by one
-per flush.
+per flush. ``set`` and ``deleted`` name the keys written or deleted in the
+root's and the expanded nodes' listings (the rows the browser can show),
+and ``set`` also names every node on the path to any change (their counts
+changed); ``deleted`` also names cleared prefixes.
 
 ``notice``: a short message for the user (e.g. a rejected request), or "".
 

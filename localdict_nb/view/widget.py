@@ -1,9 +1,10 @@
 """LocalDictTree: the anywidget that shows a LocalDict's backend tree, live.
 
 One widget per view (never one per node). The traits are the contract of
-``protocol.py``. Store changes reach the widget as events from the engine; the
-widget queues them and a background thread flushes at most every
-``FLUSH_INTERVAL`` seconds, so the view moves while a cell is still writing.
+``protocol.py``. Store changes reach the widget through an event queue
+(``LocalDict.subscribe``): the writer only appends, and a background thread
+drains and flushes at most every ``FLUSH_INTERVAL`` seconds, so the view moves
+while a cell is still writing.
 Requests from the browser are validated; a bad one is ignored with a warning.
 """
 
@@ -104,18 +105,15 @@ class LocalDictTree(anywidget.AnyWidget):
         self._clock = clock
         self._lock = threading.RLock()
         self._previews = model.PreviewCache()
-        self._queue: deque[StoreEvent] = deque()
-        self._armed = False
         self._strip: deque[dict[str, Any]] = deque(maxlen=EVENTS_KEPT)
         self._prunes: deque[dict[str, Any]] = deque(maxlen=PRUNES_KEPT)
         self._event_seq = 0
         self._good: dict[str, Any] = {"expanded": [], "limits": {}, "selected": {}, "query": ""}
         self._closed = False
         self._last_flush = clock() - FLUSH_INTERVAL
-        self._wake = threading.Event()
         self.observe(self._on_request, names=["expanded", "limits", "selected", "query"])
         self.refresh()
-        self._subscription = store.observe(self._on_event)
+        self._queue = store.subscribe()
         self._thread: threading.Thread | None = None
         if live:
             self._thread = threading.Thread(target=self._run, name="ldnb-flush", daemon=True)
@@ -123,19 +121,11 @@ class LocalDictTree(anywidget.AnyWidget):
 
     # --- store -> browser --------------------------------------------------------------
 
-    def _on_event(self, event: StoreEvent) -> None:
-        """Observer: queue the event; wake the flusher once per flush window."""
-        self._queue.append(event)
-        if not self._armed:
-            self._armed = True
-            self._wake.set()
-
     def _run(self) -> None:
         while not self._closed:
-            self._wake.wait()
+            self._queue.wait()
             if self._closed:
                 return
-            self._wake.clear()
             wait = self._last_flush + FLUSH_INTERVAL - self._clock()
             if wait > 0:
                 time.sleep(wait)
@@ -150,10 +140,7 @@ class LocalDictTree(anywidget.AnyWidget):
 
     def flush(self) -> bool:
         """Send queued changes to the browser in one batch; tell whether there were any."""
-        self._armed = False
-        events = []
-        while self._queue:
-            events.append(self._queue.popleft())
+        events = self._queue.drain()
         if not events or self._closed:
             return False
         with self._lock:
@@ -172,26 +159,34 @@ class LocalDictTree(anywidget.AnyWidget):
     def _digest(self, events: list[StoreEvent]) -> tuple[_Touched, dict[str, list[str]]]:
         """What the events changed under this view: node paths, rows to flash, strip entries.
 
-        Cost: one cheap pass over the events, then work per *distinct* key.
+        One cheap pass over the events (they can be tens of thousands per flush while a
+        loop writes, and this runs beside it); then work per distinct parent node, and
+        per key only for keys whose node is listed in the browser.
         """
         prefix = self._store.prefix
         n = len(prefix)
-        last_kind: dict[tuple[str, ...], str] = {}
+        listed = {(*prefix, *model.split(p)) for p in self.listings}
+        parents: set[tuple[str, ...]] = set()
+        leaves: dict[tuple[str, ...], str] = {}
         others: list[StoreEvent] = []
         for event in events:
-            if event.kind == "set" or event.kind == "delete":
-                last_kind[event.path] = event.kind
+            kind, path = event[0], event[1]
+            if kind == "set" or kind == "delete":
+                parent = path[:-1]
+                parents.add(parent)
+                if parent in listed:
+                    leaves[path] = kind
             else:
                 others.append(event)
         touched = _Touched()
+        touched.parents = {p[n:] for p in parents if p[:n] == prefix}
         changed: dict[str, list[str]] = {"set": [], "deleted": [], "pruned": []}
-        for path, kind in last_kind.items():
-            if len(path) > n and path[:n] == prefix:
-                rel = path[n:]
-                touched.parents.add(rel[:-1])
-                bucket = changed[_CHANGE_BUCKET[kind]]
-                if len(bucket) < MAX_CHANGED_PATHS:
-                    bucket.append(model.join(rel))
+        for path, kind in leaves.items():
+            bucket = changed[_CHANGE_BUCKET[kind]]
+            if len(bucket) < MAX_CHANGED_PATHS:
+                bucket.append(model.join(path[n:]))
+        nodes = {rel[:i] for rel in touched.parents for i in range(1, len(rel) + 1)}
+        changed["set"] += sorted(model.join(rel) for rel in nodes)[:MAX_CHANGED_PATHS]
         for event in others:
             paths = event.removed if event.kind == "prune" else (event.path,)
             for path in paths:
@@ -201,11 +196,7 @@ class LocalDictTree(anywidget.AnyWidget):
                 elif prefix[: len(path)] == path:
                     touched.cuts.add(())
         self._record_latest(events, prefix)
-        ancestors = {p.rsplit(model.SEP, i)[0] for p in changed["set"]
-                     for i in range(1, p.count(model.SEP) + 1)}
-        changed["set"] = sorted(set(changed["set"]) | ancestors)
-        changed["deleted"] = sorted(set(changed["deleted"]))
-        return touched, changed
+        return touched, {k: sorted(set(v)) for k, v in changed.items()}
 
     def _record_latest(self, events: list[StoreEvent], prefix: tuple[str, ...]) -> None:
         """Add the view's latest events, and every prune, to the event strip."""
@@ -314,10 +305,7 @@ class LocalDictTree(anywidget.AnyWidget):
     def close(self) -> None:
         """Stop observing the store and stop the flusher, then close the comm."""
         self._closed = True
-        subscription = getattr(self, "_subscription", None)
-        if subscription is not None:
-            subscription.close()
-        wake = getattr(self, "_wake", None)
-        if wake is not None:
-            wake.set()
+        queue = getattr(self, "_queue", None)
+        if queue is not None:
+            queue.close()  # also wakes the flusher, which then sees _closed
         super().close()
