@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 
 from .backend import PAYLOAD, Node
+from .isolation import freeze
 from .local_dict import LocalDict
 from .magic_results import Help, Report, Table
 from .view import model
@@ -30,6 +31,12 @@ __all__ = ["Help"]
 _MAX_ROWS = 1_000
 
 
+def one_line(exc: BaseException) -> str:
+    """``Type: message``, cut to its first line so a UsageError stays one line."""
+    lines = str(exc).strip().splitlines() or [""]
+    return f"{type(exc).__name__}: {lines[0]}" + (" …" if len(lines) > 1 else "")
+
+
 @contextmanager
 def _store_errors(command: str) -> Iterator[None]:
     """Turn the store's own errors into a one-line UsageError that names them."""
@@ -38,7 +45,7 @@ def _store_errors(command: str) -> Iterator[None]:
     except KeyError as exc:
         raise UsageError(f"{command}: no key {model.join(tuple(exc.args[0]))!r}") from None
     except (TypeError, ValueError) as exc:
-        raise UsageError(f"{command}: {type(exc).__name__}: {exc}") from None
+        raise UsageError(f"{command}: {one_line(exc)}") from None
 
 
 def _show(key: tuple[str, ...]) -> str:
@@ -46,6 +53,9 @@ def _show(key: tuple[str, ...]) -> str:
 
 
 def cmd_new(m: LocalDictMagics, args: argparse.Namespace) -> Report:
+    if args.prune_interval < 0:
+        raise UsageError(f"%localdict new: --prune-interval must be 0 (never) or more; "
+                         f"got {args.prune_interval}")
     with _store_errors("%localdict new"):
         store: LocalDict = LocalDict(serialization_format=args.format,
                                      append_only=args.append_only,
@@ -79,6 +89,8 @@ def cmd_ls(m: LocalDictMagics, args: argparse.Namespace) -> Table:
     while queue and len(rows) < _MAX_ROWS:
         rel, level = queue.pop(0)
         found = model.listing(store, rel, _MAX_ROWS - len(rows))
+        if found is None and not rel:
+            raise UsageError(f"%localdict ls: nothing is stored under {args.target!r}")
         for row in (found or {"rows": []})["rows"]:
             if row["type"] == "node":
                 counts = " · ".join(f"{f} {n:,}" for f, n in row["counts"].items()) or "empty"
@@ -214,11 +226,19 @@ def cmd_help(m: LocalDictMagics, args: argparse.Namespace) -> Help:
 def write_many(store: LocalDict, items: list[tuple[tuple[str, ...], Any]], name: str) -> Report:
     """Write all items in one atomic step, after checking that every write will succeed."""
     with store._atomic():  # noqa: SLF001
+        seen: set[tuple[str, ...]] = set()
         for key, value in items:
-            if store.append_only and key in store:
-                raise UsageError(f"%%localdict: {name} is append-only and {_show(key)} exists")
+            if store.append_only and (key in seen or key in store):
+                why = "exists" if key in store else "is written twice in the cell"
+                raise UsageError(f"%%localdict: {name} is append-only and {_show(key)} {why}")
+            seen.add(key)
             with _store_errors("%%localdict"):
                 store._validate_value(value)  # noqa: SLF001
+            try:
+                freeze(value)
+            except Exception as exc:
+                raise UsageError(f"%%localdict: the value of {_show(key)} cannot be stored: "
+                                 f"{one_line(exc)}") from None
         with _store_errors("%%localdict"):
             for key, value in items:
                 store[key] = value

@@ -10,6 +10,7 @@ changed by a command that fails.
 from __future__ import annotations
 
 import json
+import keyword
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -140,14 +141,17 @@ class LocalDictMagics(Magics):
         return getattr(commands, f"cmd_{args.command}")(self, args)
 
     def _cell(self, line: str, cell: str) -> Any:
-        args = _cell_parser().parse_argstring(line)
+        try:
+            args = _cell_parser().parse_argstring(line)
+        except UsageError as exc:
+            raise UsageError(f"%%localdict: {exc} (usage: {_CELL_USAGE.splitlines()[0]})") from None
         store = self.store(args.name)
         if args.format is not None and args.format != store.serialization_format:
             params = {**store.get_params(), "serialization_format": args.format}
             try:
                 store = LocalDict(**params)
             except (TypeError, ValueError) as exc:
-                raise UsageError(f"%%localdict: {exc}") from None
+                raise UsageError(f"%%localdict: {commands.one_line(exc)}") from None
         items = self._parse_json(cell) if args.json else self._parse_lines(cell)
         return commands.write_many(store, items, args.name)
 
@@ -194,14 +198,14 @@ class LocalDictMagics(Magics):
         try:
             return name, store.get_subdict(to_prefix(prefix.strip("/").split("/")))
         except (TypeError, ValueError) as exc:
-            raise UsageError(f"{command}: bad prefix {prefix!r}: {exc}") from None
+            raise UsageError(f"{command}: bad prefix {prefix!r}: {commands.one_line(exc)}") from None
 
     def key(self, text: str, command: str) -> tuple[str, ...]:
         """Parse ``a/b/c`` into a validated key."""
         try:
             return to_path(tuple(text.strip("/").split("/")))
         except (TypeError, ValueError) as exc:
-            raise UsageError(f"{command}: bad key {text!r}: {exc}") from None
+            raise UsageError(f"{command}: bad key {text!r}: {commands.one_line(exc)}") from None
 
     def evaluate(self, expr: str, command: str) -> Any:
         """Evaluate ``expr`` in the user namespace; one-line UsageError if it raises."""
@@ -210,16 +214,15 @@ class LocalDictMagics(Magics):
             return eval(expr, shell.user_global_ns, shell.user_ns)  # type: ignore[union-attr]  # noqa: S307
         except Exception as exc:
             raise UsageError(f"{command}: the expression {expr[:60]!r} raised "
-                             f"{type(exc).__name__}: {exc}") from None
+                             f"{commands.one_line(exc)}") from None
 
     def bind(self, name: str, value: LocalDict, command: str) -> None:
         """Bind ``value`` to ``name``, refusing to replace anything but a LocalDict."""
-        if not name.isidentifier():
+        if not name.isidentifier() or keyword.iskeyword(name):
             raise UsageError(f"{command}: {name!r} is not a valid Python name")
         ns = self.shell.user_ns  # type: ignore[union-attr]
-        old = ns.get(name)
-        if old is not None and not isinstance(old, LocalDict):
-            raise UsageError(f"{command}: {name!r} already holds a {type(old).__name__}; "
+        if name in ns and not isinstance(ns[name], LocalDict):
+            raise UsageError(f"{command}: {name!r} already holds a {type(ns[name]).__name__}; "
                              "choose another name or delete it first")
         ns[name] = value
 
