@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps js-deps test test-js test-py bench demo
+.PHONY: install system-deps js-deps test test-js test-py test-e2e bench demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,14 @@ test: system-deps test-js test-py
 bench: install
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_view.py
+
+test-e2e: install system-deps
+	$(BIN)/python -m pytest tests/e2e
+
+# Install the package with JupyterLab and open the quickstart tutorial. JupyterLab prints the
+# URL to open; pass JUPYTER_ARGS=--no-browser on a machine without a browser.
+JUPYTER_ARGS ?=
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+demo: $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[demo]"
+	$(BIN)/python -m jupyter lab notebooks/01-quickstart.ipynb $(ROOT_FLAG) $(JUPYTER_ARGS)
