@@ -229,7 +229,7 @@ class Tree:
 
     def remove(self, node: Node, key: tuple[str, ...], fmt: str) -> Entry | None:
         """Delete ``key`` from bucket ``fmt``; return its entry, or None if absent."""
-        parent = self.locate(node, key[:-1])
+        parent = node if len(key) == 1 else self.locate(node, key[:-1])
         bucket = None if parent is None else parent.buckets.get(fmt)
         if bucket is None:
             return None

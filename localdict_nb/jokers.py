@@ -24,7 +24,16 @@ ETagValue = NewType("ETagValue", str)
 """An opaque version tag of one stored value."""
 
 
-class Joker(SingletonMixin):
+class _Flag(SingletonMixin):
+    """A singleton that shows itself by its constant's name (``KEEP_CURRENT``)."""
+
+    _label = ""
+
+    def __repr__(self) -> str:
+        return self._label or f"{type(self).__name__}()"
+
+
+class Joker(_Flag):
     """A command assigned to a key instead of a value."""
 
 
@@ -36,15 +45,15 @@ class DeleteCurrentFlag(Joker):
     """Delete the current value if there is one."""
 
 
-class ItemNotAvailableFlag(SingletonMixin):
+class ItemNotAvailableFlag(_Flag):
     """The key is absent (as an ETag, a value, or a transformer's input)."""
 
 
-class ValueNotRetrievedFlag(SingletonMixin):
+class ValueNotRetrievedFlag(_Flag):
     """The value exists but was not fetched."""
 
 
-class ETagConditionFlag(SingletonMixin):
+class ETagConditionFlag(_Flag):
     """Base class of the ETag conditions."""
 
 
@@ -60,7 +69,7 @@ class ETagHasChangedFlag(ETagConditionFlag):
     """Satisfied when the expected ETag differs from the actual one."""
 
 
-class RetrieveValueFlag(SingletonMixin):
+class RetrieveValueFlag(_Flag):
     """Base class of the flags that say when a conditional operation fetches the value."""
 
 
@@ -86,6 +95,10 @@ ETAG_HAS_CHANGED: Final = ETagHasChangedFlag()
 ALWAYS_RETRIEVE: Final = AlwaysRetrieveFlag()
 NEVER_RETRIEVE: Final = NeverRetrieveFlag()
 IF_ETAG_CHANGED: Final = IfETagChangedRetrieveFlag()
+
+for _name, _flag in list(globals().items()):
+    if isinstance(_flag, _Flag):
+        type(_flag)._label = _name
 
 ETagIfExists: TypeAlias = ETagValue | ItemNotAvailableFlag
 """An ETag, or ``ITEM_NOT_AVAILABLE`` when the key is absent."""

@@ -25,9 +25,9 @@ SAFE_STRING_MAX_LENGTH: Final[int] = 254
 _SEGMENT_RE: Final = re.compile(r"[A-Za-z0-9()_\-~.=]{1,253}")
 _SAFE_HINT: Final = "letters, digits and ()_-~.="
 
-# Segments already seen valid. Bounded: cleared when it reaches _CACHE_LIMIT entries.
+# Non-leaf segments already seen valid. Bounded: cleared when it reaches _CACHE_LIMIT entries.
 _valid_segments: set[str] = set()
-_CACHE_LIMIT: Final = 1 << 16
+_CACHE_LIMIT: Final = 1 << 17
 
 __all__ = [
     "SAFE_CHARS_SET",
@@ -182,27 +182,41 @@ class NonEmptySafeStrTuple(SafeStrTuple):
         return result
 
 
+def _leaf_ok(segment: str) -> bool:
+    """Whether ``segment`` is valid, without caching it (leaf names rarely repeat)."""
+    return _SEGMENT_RE.fullmatch(segment) is not None and segment != "." and segment != ".."
+
+
 def to_path(key: Any) -> tuple[str, ...]:
     """Normalise an item key to a plain non-empty tuple of valid segments.
 
-    The fast path takes a str, or a tuple of str, whose segments were all seen
-    valid before, with one C-level set look-up; anything else goes through
+    Fast paths: a str, or a tuple of str whose leading segments were seen valid
+    before (one C-level set look-up) and whose last segment passes one regex.
+    Leading segments are cached; last segments are not, so a million distinct
+    leaf names do not flush the cache. Anything else goes through
     ``NonEmptySafeStrTuple``.
     """
     kind = type(key)
     if kind is str:
-        return (key if key in _valid_segments else _check_segment(key),)
+        if _leaf_ok(key):
+            return (key,)
+        raise _segment_error(key)
     if kind is tuple and key:
+        leading = key[:-1]
         try:
-            if _valid_segments.issuperset(key):
-                return key
+            known = _valid_segments.issuperset(leading)
         except TypeError:  # an unhashable segment: the slow path says what is wrong
-            pass
+            known = False
         else:
-            if all(type(segment) is str for segment in key):
-                for segment in key:
+            if not known and all(type(segment) is str for segment in leading):
+                for segment in leading:
                     _check_segment(segment)
+                known = True
+        leaf = key[-1]
+        if known and type(leaf) is str:
+            if _leaf_ok(leaf):
                 return key
+            raise _segment_error(leaf)
     return tuple(NonEmptySafeStrTuple(key))
 
 

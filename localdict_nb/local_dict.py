@@ -19,13 +19,16 @@ from mixinforge import sort_dict_by_keys
 from .backend import COUNTER, KIND, PAYLOAD, TIMESTAMP, Entry, Node, Tree
 from .events import EventQueue, StoreEvent, Subscription
 from .isolation import freeze, thaw
-from .jokers import ITEM_NOT_AVAILABLE, ETagIfExists, ETagValue, ValueType
+from .jokers import ITEM_NOT_AVAILABLE, ETagIfExists, ETagValue, Joker, ValueType
 from .keys import SafeStrTuple, to_path, to_prefix
 from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey, key_of
 
 __all__ = ["LocalDict"]
 
 _DEFAULT_PRUNE_INTERVAL = 64
+_PLAIN_VALUES = frozenset({dict, list, tuple, set, frozenset, str, bytes, int, float, bool,
+                           complex, type(None)})
+"""Value types that can be neither a joker nor a PersiDict."""
 
 
 def _check_prune_interval(value: Any) -> int | None:
@@ -98,6 +101,34 @@ class LocalDict(PersiDict[ValueType]):
         node = self._here()
         return None if node is None else self._tree.lookup(node, path, self.serialization_format)
 
+    def _entry_of(self, key: Any) -> Entry | None:
+        """The entry of ``key``, or None if absent; ValueError/TypeError for a bad key.
+
+        A str or tuple is first looked up as given: only valid keys are ever
+        stored, so a hit needs no validation. Only a miss validates the key and
+        looks up its normalised form.
+        """
+        tree = self._tree
+        if type(key) is str:  # flat keys, inlined: the most common read of all
+            with tree.lock:
+                node = self._node if self._node.alive else self._here()
+                bucket = None if node is None else node.buckets.get(self.serialization_format)
+                entry = None if bucket is None else bucket.get(key)
+            if entry is not None:
+                return entry
+        elif key and isinstance(key, tuple):
+            with tree.lock:
+                node = self._node if self._node.alive else self._here()
+                try:
+                    entry = None if node is None else tree.lookup(node, key, self.serialization_format)
+                except TypeError:  # an unhashable segment; validation below names it
+                    entry = None
+            if entry is not None:
+                return entry
+        path = to_path(key)
+        with tree.lock:
+            return self._entry(path)
+
     def _value(self, entry: Entry) -> Any:
         value = thaw(entry[PAYLOAD], entry[KIND])
         if self.base_class_for_values is not None:
@@ -122,16 +153,20 @@ class LocalDict(PersiDict[ValueType]):
         return self._value(entry), ETagValue(str(entry[COUNTER]))
 
     def _write(self, path: tuple[str, ...], value: Any) -> ETagValue:
+        return str(self._store(path, value))  # type: ignore[return-value]
+
+    def _store(self, path: tuple[str, ...], value: Any) -> int:
+        """Freeze and store a validated value; return its write counter."""
         payload, kind = freeze(value)
         tree = self._tree
         with tree.lock:
-            node = self._here(create=True)
+            node = self._node if self._node.alive else self._here(create=True)
             counter = tree.put(node, path, self.serialization_format, payload, kind,  # type: ignore[arg-type]
                                append_only=self._append_only)
             pending = tree._pending and tree.take_pending()
         if pending:
             tree.observers.dispatch(pending)
-        return str(counter)  # type: ignore[return-value]
+        return counter
 
     def _delete(self, path: tuple[str, ...]) -> bool:
         tree = self._tree
@@ -165,17 +200,29 @@ class LocalDict(PersiDict[ValueType]):
 
     # --- fast paths ----------------------------------------------------------------------
 
+    def __setitem__(self, key: NonEmptyPersiDictKey, value: ValueType | Joker) -> None:
+        if type(value) in _PLAIN_VALUES and self.base_class_for_values is None:
+            self._store(to_path(key), value)  # no joker, no PersiDict, no type rule to check
+        else:
+            super().__setitem__(key, value)
+
+    def __delitem__(self, key: NonEmptyPersiDictKey) -> None:
+        raw = (key,) if type(key) is str else key if isinstance(key, tuple) else None
+        if raw and not self._append_only:
+            try:
+                if self._delete(raw):  # a stored key needs no validation
+                    return
+            except TypeError:
+                pass
+        super().__delitem__(key)  # validates, checks the policy, deletes or raises KeyError
+
     def __contains__(self, key: object) -> bool:
-        path = to_path(key)
-        with self._tree.lock:
-            return self._entry(path) is not None
+        return self._entry_of(key) is not None
 
     def __getitem__(self, key: NonEmptyPersiDictKey) -> ValueType:
-        path = to_path(key)
-        with self._tree.lock:
-            entry = self._entry(path)
+        entry = self._entry_of(key)
         if entry is None:
-            raise KeyError(key_of(path))
+            raise KeyError(key_of(to_path(key)))
         return self._value(entry)
 
     def __len__(self) -> int:
@@ -188,11 +235,9 @@ class LocalDict(PersiDict[ValueType]):
 
     def timestamp(self, key: NonEmptyPersiDictKey) -> float:
         """The ``time.time()`` of the last write of ``key``; KeyError if absent."""
-        path = to_path(key)
-        with self._tree.lock:
-            entry = self._entry(path)
+        entry = self._entry_of(key)
         if entry is None:
-            raise KeyError(key_of(path))
+            raise KeyError(key_of(to_path(key)))
         return entry[TIMESTAMP]
 
     def clear(self) -> None:

@@ -191,7 +191,8 @@ def cmd_stats(m: LocalDictMagics, args: argparse.Namespace) -> Table:
 
 def cmd_show(m: LocalDictMagics, args: argparse.Namespace) -> Any:
     name, store = m.target(args.target, "%localdict show")
-    return store.tree(name=name)
+    named = m.store(name, "%localdict show")
+    return store.tree(name=name, key_prefix=store.prefix[len(named.prefix):])
 
 
 def cmd_prune(m: LocalDictMagics, args: argparse.Namespace) -> Report:

@@ -170,6 +170,9 @@ class PersiDict(MutableMapping[NonEmptySafeStrTuple, ValueType], Parameterizable
         if condition is ETAG_HAS_CHANGED:
             return bool(expected != actual)
         msg = f"condition must be ANY_ETAG, ETAG_IS_THE_SAME, or ETAG_HAS_CHANGED, got {condition!r}"
+        if type(condition).__module__.split(".")[0] != __name__.split(".")[0]:
+            msg += (f" from {type(condition).__module__}: import the flags from localdict_nb, "
+                    "the package of the dict")
         raise ValueError(msg)
 
     # --- the mapping ----------------------------------------------------------------

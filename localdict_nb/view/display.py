@@ -15,7 +15,7 @@ from typing import Any
 from ..local_dict import LocalDict
 from . import model
 
-__all__ = ["mimebundle", "shared_tree", "static_html", "text_summary"]
+__all__ = ["mimebundle", "shared_tree", "static_html", "text_summary", "variable_name"]
 
 _STATIC_ROWS = 20
 
@@ -24,6 +24,17 @@ def _in_kernel() -> bool:
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
     return getattr(shell, "kernel", None) is not None
+
+
+def variable_name(store: LocalDict) -> str | None:
+    """The name that holds ``store`` itself in the IPython user namespace, if any."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    namespace = getattr(shell, "user_ns", None) or {}
+    for name, value in list(namespace.items()):
+        if value is store and not name.startswith("_"):
+            return name
+    return None
 
 
 def shared_tree(store: LocalDict) -> Any:
@@ -41,12 +52,16 @@ def _counts(counts: dict[str, int]) -> str:
     return " · ".join(f"{fmt} {n:,}" for fmt, n in sorted(counts.items())) or "empty"
 
 
+def _nodes(n: int) -> str:
+    return f"{n:,} node" + ("" if n == 1 else "s")
+
+
 def text_summary(store: LocalDict) -> str:
     """A few lines of plain text: the totals and the top-level rows."""
     s = model.summary(store)
     top = model.listing(store, (), _STATIC_ROWS) or {"rows": [], "total": 0}
     lines = [f"LocalDict /{'/'.join(s['prefix'])} [{s['format']}]: {_counts(s['formats'])}; "
-             f"{s['nodes']:,} nodes, write counter {s['counter']:,}, prunes {s['prune_passes']}"]
+             f"{_nodes(s['nodes'])}, write counter {s['counter']:,}, prunes {s['prune_passes']}"]
     for row in top["rows"]:
         if row["type"] == "node":
             lines.append(f"  {row['name']}/  {_counts(row['counts'])}")
@@ -74,7 +89,7 @@ def static_html(store: LocalDict) -> str:
     if more > 0:
         rows.append(f"<tr><td colspan=3>… {more:,} more</td></tr>")
     head = (f"<b>LocalDict</b> /{esc('/'.join(s['prefix']))} [{esc(s['format'])}]: "
-            f"{esc(_counts(s['formats']))}; {s['nodes']:,} nodes, write counter "
+            f"{esc(_counts(s['formats']))}; {_nodes(s['nodes'])}, write counter "
             f"{s['counter']:,}, prunes {s['prune_passes']}")
     return f'<div class="ldnb-static">{head}<table>{"".join(rows)}</table></div>'
 

@@ -108,7 +108,8 @@ def _quote(segment: str) -> str:
     return '"' + segment + '"'  # safe characters never need escaping
 
 
-def detail(store: LocalDict, rel: tuple[str, ...], fmt: str, name: str = "d") -> dict[str, Any]:
+def detail(store: LocalDict, rel: tuple[str, ...], fmt: str, name: str = "d",
+           key_prefix: tuple[str, ...] = ()) -> dict[str, Any]:
     """The selected key's metadata and a preview of at most DETAIL_CHARS characters."""
     tree = store._tree  # noqa: SLF001
     with tree.lock:
@@ -121,7 +122,7 @@ def detail(store: LocalDict, rel: tuple[str, ...], fmt: str, name: str = "d") ->
     text, truncated = preview(value, DETAIL_CHARS)
     return {"path": path, "format": fmt, "found": True, "etag": str(entry[COUNTER]),
             "ts": entry[TIMESTAMP], "type": type_name, "preview": text, "truncated": truncated,
-            "python": python_key(rel, name)}
+            "python": python_key((*key_prefix, *rel), name)}
 
 
 def _thaw_for_view(entry: Entry) -> tuple[Any, str]:

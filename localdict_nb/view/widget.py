@@ -11,6 +11,7 @@ Requests from the browser are validated; a bad one is ignored with a warning.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections import deque
@@ -24,6 +25,7 @@ import traitlets as t
 from ..events import StoreEvent
 from ..local_dict import LocalDict
 from . import model
+from .display import static_html, text_summary, variable_name
 from .protocol import CHUNK, EVENTS_KEPT, FLUSH_INTERVAL, MAX_CHANGED_PATHS, PRUNES_KEPT
 from .requests import RequestError, check_expanded, check_limits, check_query, check_selected
 
@@ -32,6 +34,11 @@ __all__ = ["LocalDictTree"]
 logger = logging.getLogger("localdict_nb.view")
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 _CHANGE_BUCKET = {"set": "set", "delete": "deleted", "clear": "deleted", "prune": "pruned"}
+
+
+def _ipython() -> Any:
+    ipython = sys.modules.get("IPython")
+    return ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
 
 
 class _Touched:
@@ -58,7 +65,10 @@ class LocalDictTree(anywidget.AnyWidget):
 
     Args:
         store: The LocalDict to show.
-        name: The variable name used in "copy key" (``d["a", "b"]``).
+        name: The variable "copy key" names (``d["a", "b"]``); by default the
+            name that holds ``store`` in the IPython namespace, else ``d``.
+        key_prefix: Segments from that variable's root to ``store``'s root, for
+            a view shown under its parent's name (``%localdict show d/users``).
         clock: Monotonic seconds; tests pass a fake one.
         live: Start the background flusher; tests may call ``flush()`` themselves.
     """
@@ -89,7 +99,8 @@ class LocalDictTree(anywidget.AnyWidget):
     query = t.Any("").tag(sync=True)
     """Browser -> Python: the search query."""
 
-    def __init__(self, store: LocalDict, *, name: str = "d",
+    def __init__(self, store: LocalDict, *, name: str | None = None,
+                 key_prefix: tuple[str, ...] = (),
                  clock: Callable[[], float] = time.monotonic, live: bool = True,
                  **kwargs: Any) -> None:
         if not isinstance(store, LocalDict):
@@ -101,7 +112,8 @@ class LocalDictTree(anywidget.AnyWidget):
             raise TypeError(msg)
         super().__init__(**kwargs)
         self._store = store
-        self._name = name
+        self._name = name or variable_name(store) or "d"
+        self._key_prefix = tuple(key_prefix)
         self._clock = clock
         self._lock = threading.RLock()
         self._previews = model.PreviewCache()
@@ -115,9 +127,27 @@ class LocalDictTree(anywidget.AnyWidget):
         self.refresh()
         self._queue = store.subscribe()
         self._thread: threading.Thread | None = None
+        self._shell = None
         if live:
             self._thread = threading.Thread(target=self._run, name="ldnb-flush", daemon=True)
             self._thread.start()
+            self._shell = _ipython()
+            if self._shell is not None:  # send what a cell changed as soon as it ends
+                self._shell.events.register("post_run_cell", self._after_cell)
+
+    def _after_cell(self, *_: object) -> None:
+        try:
+            self.flush()
+        except Exception:  # never break the user's cell
+            logger.exception("localdict_nb tree view: flush after a cell failed")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view, plus the static text and HTML of the store for other renderers."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/plain"] = text_summary(self._store)
+        data["text/html"] = static_html(self._store)
+        return bundle
 
     # --- store -> browser --------------------------------------------------------------
 
@@ -237,7 +267,7 @@ class LocalDictTree(anywidget.AnyWidget):
 
     def _detail(self, selected: dict[str, str]) -> dict[str, Any]:
         return model.detail(self._store, model.split(selected["path"]), selected["format"],
-                            self._name)
+                            self._name, self._key_prefix)
 
     def refresh(self) -> None:
         """Recompute everything the browser shows from the store as it is now."""
@@ -305,6 +335,10 @@ class LocalDictTree(anywidget.AnyWidget):
     def close(self) -> None:
         """Stop observing the store and stop the flusher, then close the comm."""
         self._closed = True
+        shell = getattr(self, "_shell", None)
+        if shell is not None:
+            shell.events.unregister("post_run_cell", self._after_cell)
+            self._shell = None
         queue = getattr(self, "_queue", None)
         if queue is not None:
             queue.close()  # also wakes the flusher, which then sees _closed
