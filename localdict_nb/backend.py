@@ -246,8 +246,12 @@ class Tree:
         return entry
 
     def _uncount(self, node: Node, fmt: str, n: int) -> None:
-        """Subtract ``n`` keys of ``fmt`` from ``node`` and its ancestors."""
-        emptied = None
+        """Subtract ``n`` keys of ``fmt`` from ``node`` and its ancestors.
+
+        The deepest node left empty becomes a prune candidate: a prune pass walks
+        up from it, so an emptied ancestor that is filled again in the meantime
+        keeps its place while the empty subtree below it still goes.
+        """
         cur: Node | None = node
         while cur is not None:
             left = cur.counts[fmt] - n
@@ -255,11 +259,9 @@ class Tree:
                 cur.counts[fmt] = left
             else:
                 del cur.counts[fmt]
-                if not cur.counts and cur.parent is not None:
-                    emptied = cur
+                if not cur.counts and cur.parent is not None and cur is node:
+                    self._candidates[cur] = None
             cur = cur.parent
-        if emptied is not None:
-            self._candidates[emptied] = None
 
     def clear(self, node: Node, fmt: str) -> int:
         """Delete every key of ``fmt`` at or below ``node``; return how many."""
@@ -274,9 +276,8 @@ class Tree:
                     continue
                 n.buckets.pop(fmt, None)
                 del n.counts[fmt]
-                parent = n.parent
-                if not n.counts and parent is not None and (parent.counts or parent.parent is None):
-                    self._candidates[n] = None
+                if not n.counts and n.parent is not None:
+                    self._candidates[n] = None  # each emptied node: see _uncount
                 stack.extend(n.children.values())
         if removed and self.observers:
             self._publish(StoreEvent("clear", node.path, fmt, self.counter, time.time(), count=removed))
