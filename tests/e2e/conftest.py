@@ -508,7 +508,8 @@ _JS_START_CELL = _js(
 _JS_CELL_ERRORS = _js(
     "i",
     """\
-    const outputs = w.content.widgets[i].model.outputs.toJSON();
+    const model = w.content.widgets[i].model;  // markdown cells have no outputs
+    const outputs = model.outputs ? model.outputs.toJSON() : [];
     return outputs.filter((o) => o.output_type === 'error')
                   .map((o) => o.ename + ': ' + o.evalue + '\\n' + (o.traceback || []).join('\\n'));""",
 )
@@ -630,12 +631,23 @@ def write_notebook(directory: Path, name: str, cells: list[str]) -> Path:
 
 @pytest.fixture
 def open_notebook(page: Any, jupyter: JupyterServer) -> Any:
-    """``open_notebook(name, cells)`` -> NotebookDriver with the kernel ready and idle."""
+    """``open_notebook(name, cells)`` or ``open_notebook(name, source=path)`` -> NotebookDriver
+    with the kernel ready and idle."""
 
-    def _open(name: str, cells: list[str]) -> NotebookDriver:
+    def _open(name: str, cells: list[str] | None = None, *, source: Path | None = None,
+              ) -> NotebookDriver:
+        """Open a notebook written from ``cells``, or a copy of the notebook file ``source``."""
         if not name.endswith(".ipynb"):
             name += ".ipynb"
-        write_notebook(jupyter.root_dir, name, cells)
+        if source is not None:
+            import nbformat
+
+            nb = nbformat.read(source, as_version=4)
+            nbformat.write(nb, jupyter.root_dir / name)
+            cells = [c.source for c in nb.cells]
+        else:
+            assert cells is not None, "open_notebook needs cells or a source notebook"
+            write_notebook(jupyter.root_dir, name, cells)
         page.goto(jupyter.notebook_url(name), wait_until="domcontentloaded")
         try:
             page.wait_for_function(
