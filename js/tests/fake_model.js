@@ -1,3 +1,4 @@
+import { vi } from "vitest";
 // A stand-in for the anywidget model (no kernel): Backbone-like get/set/on/off that
 // fires `change:<name>` synchronously, and counters for save_changes and listeners.
 import { render } from "../src/widget.js";
@@ -164,6 +165,10 @@ export function view(model) {
 export function unmountAll() {
   for (const cleanup of mounted.splice(0)) cleanup();
   document.body.replaceChildren();
+  document.body.className = "";
+  document.body.removeAttribute("data-jp-theme-light");
+  vi.useRealTimers();
+  vi.restoreAllMocks();
 }
 
 /** A model with a full summary and a few root rows. */

@@ -3,13 +3,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { detectTheme } from "../src/theme.js";
 import { sampleModel as store, text, unmountAll, view } from "./fake_model.js";
 
-afterEach(() => {
-  unmountAll();
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-  document.body.className = "";
-  document.body.removeAttribute("data-jp-theme-light");
-});
+afterEach(unmountAll);
 
 describe("header", () => {
   test("shows keys per format, nodes, counter, prunes and ops since prune", () => {

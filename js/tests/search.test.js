@@ -3,13 +3,7 @@ import { afterEach, expect, test, vi } from "vitest";
 import { DEBOUNCE_MS, searchStatus } from "../src/search.js";
 import { itemAt, sampleModel as store, text, unmountAll, view } from "./fake_model.js";
 
-afterEach(() => {
-  unmountAll();
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-  document.body.className = "";
-  document.body.removeAttribute("data-jp-theme-light");
-});
+afterEach(unmountAll);
 
 test("typing sets query once, after the debounce", () => {
   vi.useFakeTimers();

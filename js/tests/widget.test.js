@@ -14,13 +14,7 @@ import {
 
 const HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>';
 
-afterEach(() => {
-  unmountAll();
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-  document.body.className = "";
-  document.body.removeAttribute("data-jp-theme-light");
-});
+afterEach(unmountAll);
 
 test("hostile text from the model is rendered as text, never as markup", () => {
   const model = new FakeModel({
