@@ -190,7 +190,7 @@ class Tree:
 
     def put(
         self, node: Node, key: tuple[str, ...], fmt: str, payload: Any, kind: int,
-        *, append_only: bool = False,
+        append_only: bool = False,
     ) -> int:
         """Store a frozen value at ``key``; return its write counter.
 
@@ -199,11 +199,11 @@ class Tree:
         """
         leaf = key[-1]
         parent = node
-        for segment in key[:-1]:
+        bucket = None
+        for segment in key[:-1] if len(key) > 1 else ():
             child = parent.children.get(segment)
             if child is None:
                 parent = self.locate(node, key[:-1], create=True)  # type: ignore[assignment]
-                bucket = None
                 break
             parent = child
         else:

@@ -198,7 +198,7 @@ def to_path(key: Any) -> tuple[str, ...]:
     """
     kind = type(key)
     if kind is str:
-        if _leaf_ok(key):
+        if _SEGMENT_RE.fullmatch(key) is not None and key != "." and key != "..":  # _leaf_ok
             return (key,)
         raise _segment_error(key)
     if kind is tuple and key:

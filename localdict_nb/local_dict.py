@@ -162,7 +162,7 @@ class LocalDict(PersiDict[ValueType]):
         with tree.lock:
             node = self._node if self._node.alive else self._here(create=True)
             counter = tree.put(node, path, self.serialization_format, payload, kind,  # type: ignore[arg-type]
-                               append_only=self._append_only)
+                               self._append_only)
             pending = tree._pending and tree.take_pending()
         if pending:
             tree.observers.dispatch(pending)
@@ -217,6 +217,12 @@ class LocalDict(PersiDict[ValueType]):
         super().__delitem__(key)  # validates, checks the policy, deletes or raises KeyError
 
     def __contains__(self, key: object) -> bool:
+        if type(key) is str:  # flat keys, inlined (see _entry_of)
+            with self._tree.lock:
+                node = self._node if self._node.alive else self._here()
+                bucket = None if node is None else node.buckets.get(self.serialization_format)
+                if bucket is not None and key in bucket:
+                    return True
         return self._entry_of(key) is not None
 
     def __getitem__(self, key: NonEmptyPersiDictKey) -> ValueType:
