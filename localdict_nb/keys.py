@@ -182,6 +182,12 @@ class NonEmptySafeStrTuple(SafeStrTuple):
         return result
 
 
+PersiDictKey = SafeStrTuple | Sequence[str] | str
+"""A prefix: may be empty."""
+NonEmptyPersiDictKey = NonEmptySafeStrTuple | Sequence[str] | str
+"""An item key: at least one segment."""
+
+
 def _leaf_ok(segment: str) -> bool:
     """Whether ``segment`` is valid, without caching it (leaf names rarely repeat)."""
     return _SEGMENT_RE.fullmatch(segment) is not None and segment != "." and segment != ".."
@@ -218,6 +224,11 @@ def to_path(key: Any) -> tuple[str, ...]:
                 return key
             raise _segment_error(leaf)
     return tuple(NonEmptySafeStrTuple(key))
+
+
+def key_of(path: tuple[str, ...]) -> NonEmptySafeStrTuple:
+    """Wrap an already-validated path as the key type users see (no re-validation)."""
+    return tuple.__new__(NonEmptySafeStrTuple, path)
 
 
 def to_prefix(prefix: Any) -> tuple[str, ...]:

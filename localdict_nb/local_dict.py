@@ -20,8 +20,8 @@ from .backend import COUNTER, KIND, PAYLOAD, TIMESTAMP, Entry, Node, Tree
 from .events import EventQueue, StoreEvent, Subscription
 from .isolation import freeze, thaw
 from .jokers import ITEM_NOT_AVAILABLE, ETagIfExists, ETagValue, Joker, ValueType
-from .keys import SafeStrTuple, to_path, to_prefix
-from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey, key_of
+from .keys import SafeStrTuple, key_of, to_path, to_prefix
+from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey
 
 __all__ = ["LocalDict"]
 

@@ -2,8 +2,8 @@
 
 A backend supplies a handful of primitives (``_atomic``, ``_etag_of``, ``_read``,
 ``_write``, ``_delete``, ``_iter``, ``__contains__``, ``__len__``, ``timestamp``);
-this class builds the public API on them: jokers, policies, the conditional ETag
-operations, ``transform_item``, ``setdefault``, ``pop``, equality, ordering by age.
+this class builds the public API on them: jokers, policies, ``setdefault``,
+``pop``, equality, ordering by age, and (from ``conditional``) the ETag operations.
 Every compound operation runs inside ``_atomic()``, so on a backend whose
 ``_atomic`` holds a lock, each is atomic across threads.
 """
@@ -13,46 +13,23 @@ from __future__ import annotations
 import heapq
 import random
 from abc import abstractmethod
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import AbstractContextManager
 from typing import Any, Self
 
 from mixinforge import ParameterizableMixin, sort_dict_by_keys
 
 from .exceptions import MutationPolicyError
-from .jokers import (
-    ALWAYS_RETRIEVE, ANY_ETAG, DELETE_CURRENT, ETAG_HAS_CHANGED, ETAG_IS_THE_SAME,
-    IF_ETAG_CHANGED, ITEM_NOT_AVAILABLE, KEEP_CURRENT, NEVER_RETRIEVE, VALUE_NOT_RETRIEVED,
-    ConditionalOperationResult, ETagConditionFlag, ETagIfExists, ETagValue, Joker,
-    OperationResult, RetrieveValueFlag, TransformingFunction, ValueType,
+from .conditional import ConditionalOperations
+from .jokers import DELETE_CURRENT, ITEM_NOT_AVAILABLE, KEEP_CURRENT, ETagIfExists, ETagValue, Joker, ValueType
+from .keys import (
+    NonEmptyPersiDictKey, NonEmptySafeStrTuple, PersiDictKey, SafeStrTuple, key_of, to_path,
 )
-from .keys import NonEmptySafeStrTuple, SafeStrTuple, to_path
 
 __all__ = ["NonEmptyPersiDictKey", "PersiDict", "PersiDictKey"]
 
-PersiDictKey = SafeStrTuple | Sequence[str] | str
-"""A prefix: may be empty."""
-NonEmptyPersiDictKey = NonEmptySafeStrTuple | Sequence[str] | str
-"""An item key: at least one segment."""
-
-_ABSENT = (ITEM_NOT_AVAILABLE, ITEM_NOT_AVAILABLE)
-
-
-def key_of(path: tuple[str, ...]) -> NonEmptySafeStrTuple:
-    """Wrap an already-validated path as the key type users see (no re-validation)."""
-    return tuple.__new__(NonEmptySafeStrTuple, path)
-
-
-def _absent(satisfied: bool) -> ConditionalOperationResult[Any]:
-    return ConditionalOperationResult(satisfied, ITEM_NOT_AVAILABLE, ITEM_NOT_AVAILABLE,
-                                      ITEM_NOT_AVAILABLE)
-
-
-def _unchanged(satisfied: bool, etag: ETagIfExists, value: Any) -> ConditionalOperationResult[Any]:
-    return ConditionalOperationResult(satisfied, etag, etag, value)
-
-
-class PersiDict(MutableMapping[NonEmptySafeStrTuple, ValueType], ParameterizableMixin):
+class PersiDict(ConditionalOperations[ValueType],
+                MutableMapping[NonEmptySafeStrTuple, ValueType], ParameterizableMixin):
     """Abstract dict-like store whose keys are tuples of safe strings.
 
     Args:
@@ -153,27 +130,6 @@ class PersiDict(MutableMapping[NonEmptySafeStrTuple, ValueType], Parameterizable
             msg = (f"Value must be an instance of {base.__name__},"
                    f" but it is {type(value).__name__} instead.")
             raise TypeError(msg)
-
-    @staticmethod
-    def _validate_retrieve_value(flag: Any) -> None:
-        if not isinstance(flag, RetrieveValueFlag):
-            msg = ("retrieve_value must be ALWAYS_RETRIEVE, NEVER_RETRIEVE,"
-                   f" or IF_ETAG_CHANGED, got {type(flag).__name__}")
-            raise TypeError(msg)
-
-    @staticmethod
-    def _check_condition(condition: ETagConditionFlag, expected: Any, actual: Any) -> bool:
-        if condition is ANY_ETAG:
-            return True
-        if condition is ETAG_IS_THE_SAME:
-            return bool(expected == actual)
-        if condition is ETAG_HAS_CHANGED:
-            return bool(expected != actual)
-        msg = f"condition must be ANY_ETAG, ETAG_IS_THE_SAME, or ETAG_HAS_CHANGED, got {condition!r}"
-        if type(condition).__module__.split(".")[0] != __name__.split(".")[0]:
-            msg += (f" from {type(condition).__module__}: import the flags from localdict_nb, "
-                    "the package of the dict")
-        raise ValueError(msg)
 
     # --- the mapping ----------------------------------------------------------------
 
@@ -290,125 +246,6 @@ class PersiDict(MutableMapping[NonEmptySafeStrTuple, ValueType], Parameterizable
             raise TypeError(msg)
         self.update(other)
         return self
-
-    # --- conditional operations -----------------------------------------------------
-
-    def _fetch(self, path: tuple[str, ...], expected: Any, actual: Any, retrieve: Any) -> Any:
-        if retrieve is NEVER_RETRIEVE or (retrieve is IF_ETAG_CHANGED and expected == actual):
-            return VALUE_NOT_RETRIEVED
-        found = self._read(path)
-        return ITEM_NOT_AVAILABLE if found is None else found[0]
-
-    def get_with_etag(self, key: NonEmptyPersiDictKey) -> ConditionalOperationResult[ValueType]:
-        """Return the value and its ETag together (ITEM_NOT_AVAILABLE when absent)."""
-        return self.get_item_if(key, condition=ANY_ETAG, expected_etag=ITEM_NOT_AVAILABLE,
-                                retrieve_value=ALWAYS_RETRIEVE)
-
-    def get_item_if(self, key: NonEmptyPersiDictKey, *, condition: ETagConditionFlag,
-                    expected_etag: ETagIfExists, retrieve_value: RetrieveValueFlag = IF_ETAG_CHANGED,
-                    ) -> ConditionalOperationResult[ValueType]:
-        """Read ``key`` and check an ETag condition, atomically."""
-        self._validate_retrieve_value(retrieve_value)
-        path = to_path(key)
-        with self._atomic():
-            actual = self._etag_of(path)
-            satisfied = self._check_condition(condition, expected_etag, actual)
-            if actual is ITEM_NOT_AVAILABLE:
-                return _absent(satisfied)
-            return _unchanged(satisfied, actual, self._fetch(path, expected_etag, actual,
-                                                             retrieve_value))
-
-    def set_item_if(self, key: NonEmptyPersiDictKey, *, value: ValueType | Joker,
-                    condition: ETagConditionFlag, expected_etag: ETagIfExists,
-                    retrieve_value: RetrieveValueFlag = IF_ETAG_CHANGED,
-                    ) -> ConditionalOperationResult[ValueType]:
-        """Store ``value`` (or apply a joker) only if the ETag condition holds, atomically."""
-        self._validate_retrieve_value(retrieve_value)
-        path = to_path(key)
-        with self._atomic():
-            actual = self._etag_of(path)
-            satisfied = self._check_condition(condition, expected_etag, actual)
-            if not satisfied or value is KEEP_CURRENT:
-                if actual is ITEM_NOT_AVAILABLE:
-                    return _absent(satisfied)
-                return _unchanged(satisfied, actual,
-                                  self._fetch(path, expected_etag, actual, retrieve_value))
-            if value is DELETE_CURRENT:
-                self._check_delete_policy()
-                if not self._delete(path):
-                    return _absent(True)
-                return ConditionalOperationResult(True, actual, *_ABSENT)
-            self._validate_value(value)
-            etag = self._write(path, value)
-            return ConditionalOperationResult(True, actual, etag, value)
-
-    def setdefault_if(self, key: NonEmptyPersiDictKey, *, default_value: ValueType,
-                      condition: ETagConditionFlag, expected_etag: ETagIfExists,
-                      retrieve_value: RetrieveValueFlag = IF_ETAG_CHANGED,
-                      ) -> ConditionalOperationResult[ValueType]:
-        """Insert ``default_value`` if ``key`` is absent and the condition holds, atomically."""
-        if isinstance(default_value, Joker):
-            msg = "default_value must be a regular value, not a Joker command"
-            raise TypeError(msg)
-        self._validate_retrieve_value(retrieve_value)
-        path = to_path(key)
-        with self._atomic():
-            actual = self._etag_of(path)
-            satisfied = self._check_condition(condition, expected_etag, actual)
-            if actual is ITEM_NOT_AVAILABLE:
-                if not satisfied:
-                    return _absent(False)
-                self._validate_value(default_value)
-                etag = self._write(path, default_value)
-                return ConditionalOperationResult(True, ITEM_NOT_AVAILABLE, etag, default_value)
-            return _unchanged(satisfied, actual,
-                              self._fetch(path, expected_etag, actual, retrieve_value))
-
-    def discard_if(self, key: NonEmptyPersiDictKey, *, condition: ETagConditionFlag,
-                   expected_etag: ETagIfExists) -> ConditionalOperationResult[ValueType]:
-        """Delete ``key`` only if the ETag condition holds, atomically."""
-        path = to_path(key)
-        with self._atomic():
-            actual = self._etag_of(path)
-            satisfied = self._check_condition(condition, expected_etag, actual)
-            if actual is ITEM_NOT_AVAILABLE:
-                return _absent(satisfied)
-            if not satisfied:
-                return _unchanged(False, actual, VALUE_NOT_RETRIEVED)
-            self._check_delete_policy()
-            self._delete(path)
-            return ConditionalOperationResult(True, actual, *_ABSENT)
-
-    def transform_item(self, key: NonEmptyPersiDictKey, *,
-                       transformer: TransformingFunction[ValueType], n_retries: int | None = 6,
-                       ) -> OperationResult[ValueType]:
-        """Replace the value of ``key`` with ``transformer(current)``, atomically.
-
-        The transformer runs once, inside ``_atomic()``, so it never conflicts and
-        ``n_retries`` (validated for compatibility) is never used. Keep it short.
-        """
-        path = to_path(key)
-        if n_retries is not None:
-            try:
-                n_retries = int(n_retries)
-            except (TypeError, ValueError) as exc:
-                msg = f"n_retries must be a non-negative int or None; got {n_retries!r}"
-                raise TypeError(msg) from exc
-            if n_retries < 0:
-                msg = f"n_retries must be a non-negative int or None; got {n_retries}"
-                raise ValueError(msg)
-        with self._atomic():
-            current, actual = self._read(path) or _ABSENT
-            new_value = transformer(current)
-            if new_value is KEEP_CURRENT:
-                return OperationResult(actual, current)
-            if new_value is DELETE_CURRENT:
-                if actual is not ITEM_NOT_AVAILABLE:
-                    self._check_delete_policy()
-                    self._delete(path)
-                return OperationResult(*_ABSENT)
-            self._validate_value(new_value)
-            return OperationResult(self._write(path, new_value), new_value)
 
     # --- whole-dict helpers ------------------------------------------------------------
 
