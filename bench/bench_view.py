@@ -67,6 +67,7 @@ def writes(n_writes: int, repeats: int) -> None:
 
     def run(with_view: bool) -> float:
         d: LocalDict = LocalDict()
+        d["user_1", "session_1", "item_1"] = value  # so the view can expand these nodes
         widget = LocalDictTree(d) if with_view else None
         if widget is not None:
             widget.expanded = ["user_1", "user_1/session_1"]
@@ -92,7 +93,7 @@ def writes(n_writes: int, repeats: int) -> None:
 
 
 def search(store: LocalDict, repeats: int) -> None:
-    for query in ("item_4242", "user_1*/session_2/item_?00"):
+    for query in ("item_4242", "user_1*/session_0/item_?00"):
         times = [timed(lambda q=query: model.search(store, q)) for _ in range(repeats)]
         found = model.search(store, query)["total"]
         print(f"search {query!r} over {len(store):,} keys: {statistics.median(times) * 1e3:.0f} ms "

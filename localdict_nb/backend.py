@@ -21,17 +21,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from functools import partial
 from itertools import islice
 from typing import Any
 
-from .events import ObserverHub, StoreEvent
+from .events import ObserverHub, touches
 from .exceptions import MutationPolicyError
 
 __all__ = ["COUNTER", "KIND", "PAYLOAD", "TIMESTAMP", "Entry", "Node", "Tree"]
-
-_event = partial(tuple.__new__, StoreEvent)
-"""Build a StoreEvent from a full tuple of fields, skipping NamedTuple's slower __new__."""
 
 Entry = tuple[Any, int, float, int]
 """A stored value: (payload, isolation kind, timestamp, write counter)."""
@@ -108,7 +104,7 @@ class Tree:
         self.observers = ObserverHub()
         self._candidates: dict[Node, None] = {}
         self._depth = 0
-        self._pending: list[StoreEvent] = []
+        self._pending: list[tuple] = []  # StoreEvent fields, wrapped at dispatch
 
     def __enter__(self) -> Tree:
         self.lock.acquire()
@@ -124,20 +120,20 @@ class Tree:
         if pending:
             self.observers.dispatch(pending)
 
-    def _publish(self, event: StoreEvent) -> None:
-        """Queue ``event`` for the observers and append it to every event queue."""
+    def _publish(self, event: tuple) -> None:
+        """Queue an event (its StoreEvent fields) for the observers and every event queue."""
         hub = self.observers
         if hub.has_callbacks:
             self._pending.append(event)
         for queue in hub.queues:  # EventQueue.put, inlined: this runs on every write
-            if queue.prefix and not event.touches(queue.prefix):
+            if queue.prefix and not touches(event, queue.prefix):
                 continue
             queue.events.append(event)
             if not queue.armed:
                 queue.armed = True
                 queue.ready.set()
 
-    def take_pending(self) -> list[StoreEvent] | None:
+    def take_pending(self) -> list[tuple] | None:
         """Hand over the queued events if no ``with tree:`` block is open (lock held).
 
         Lets a hot path hold the bare lock, then dispatch what this returns
@@ -223,8 +219,7 @@ class Tree:
             n.last_write = counter
             n = n.parent
         if self.observers.any:
-            self._publish(_event(("set", (*parent.path, leaf), fmt, counter, timestamp,
-                                  created, 1, ())))
+            self._publish(("set", (*parent.path, leaf), fmt, counter, timestamp, created, 1, ()))
         return counter
 
     def remove(self, node: Node, key: tuple[str, ...], fmt: str) -> Entry | None:
@@ -241,8 +236,7 @@ class Tree:
         self._uncount(parent, fmt, 1)  # type: ignore[arg-type]
         if self.observers.any:
             path = (*parent.path, key[-1])  # type: ignore[union-attr]
-            self._publish(_event(("delete", path, fmt, self.counter, time.time(),
-                                  False, 1, ())))
+            self._publish(("delete", path, fmt, self.counter, time.time(), False, 1, ()))
         return entry
 
     def _uncount(self, node: Node, fmt: str, n: int) -> None:
@@ -280,7 +274,7 @@ class Tree:
                     self._candidates[n] = None  # each emptied node: see _uncount
                 stack.extend(n.children.values())
         if removed and self.observers:
-            self._publish(StoreEvent("clear", node.path, fmt, self.counter, time.time(), count=removed))
+            self._publish(("clear", node.path, fmt, self.counter, time.time(), False, removed, ()))
         return removed
 
     # --- pruning ----------------------------------------------------------------
@@ -316,9 +310,7 @@ class Tree:
         self.prune_passes += 1
         paths = tuple(removed_paths)
         if paths and self.observers:
-            event = StoreEvent("prune", (), None, self.counter, time.time(), count=n_removed,
-                               removed=paths)
-            self._publish(event)
+            self._publish(("prune", (), None, self.counter, time.time(), False, n_removed, paths))
         return paths
 
     # --- reading many -------------------------------------------------------------

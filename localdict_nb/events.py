@@ -14,9 +14,10 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import Literal, NamedTuple
 
-__all__ = ["EventKind", "EventQueue", "Observer", "StoreEvent", "Subscription"]
+__all__ = ["EventKind", "EventQueue", "Observer", "StoreEvent", "Subscription", "as_event", "touches"]
 
 logger = logging.getLogger("localdict_nb")
 
@@ -53,11 +54,25 @@ class StoreEvent(NamedTuple):
         A key must lie strictly below the prefix (the key ``("a",)`` is not in
         the view ``("a",)``); a cleared prefix or pruned node may also lie above it.
         """
-        n = len(prefix)
-        if self.kind in ("set", "delete"):
-            return len(self.path) > n and self.path[:n] == prefix
-        paths = self.removed if self.kind == "prune" else (self.path,)
-        return any(p[:n] == prefix or prefix[: len(p)] == p for p in paths)
+        return touches(self, prefix)
+
+
+Fields = tuple
+"""A StoreEvent's fields as a plain tuple, in order: what the tree queues, since
+building the NamedTuple is left to the consumer (after the lock, or in its thread)."""
+
+as_event = partial(tuple.__new__, StoreEvent)
+"""Wrap a tuple of fields as a StoreEvent without NamedTuple's slower ``__new__``."""
+
+
+def touches(fields: tuple, prefix: tuple[str, ...]) -> bool:
+    """``StoreEvent.touches`` for a StoreEvent or a plain tuple of its fields."""
+    n = len(prefix)
+    kind, path = fields[0], fields[1]
+    if kind == "set" or kind == "delete":
+        return len(path) > n and path[:n] == prefix
+    paths = fields[7] if kind == "prune" else (path,)
+    return any(p[:n] == prefix or prefix[: len(p)] == p for p in paths)
 
 
 Observer = Callable[[StoreEvent], object]
@@ -108,7 +123,8 @@ class EventQueue:
     def __init__(self, hub: ObserverHub, prefix: tuple[str, ...]) -> None:
         self._hub: ObserverHub | None = hub
         self.prefix = prefix
-        self.events: deque[StoreEvent] = deque()
+        self.events: deque[tuple] = deque()
+        """The queued events' fields (``drain`` returns them as StoreEvents)."""
         self.ready = threading.Event()
         self.armed = False
         """True once ``ready`` was set for the events not yet drained (saves a call per event)."""
@@ -118,9 +134,9 @@ class EventQueue:
         """Whether events are still queued."""
         return self._hub is not None
 
-    def put(self, event: StoreEvent) -> None:
-        """Queue ``event`` if it concerns the prefix (called by the tree, under its lock)."""
-        if not self.prefix or event.touches(self.prefix):
+    def put(self, event: tuple) -> None:
+        """Queue an event's fields if it concerns the prefix (the tree calls this under its lock)."""
+        if not self.prefix or touches(event, self.prefix):
             self.events.append(event)
             if not self.armed:
                 self.armed = True
@@ -136,7 +152,7 @@ class EventQueue:
     def drain(self) -> list[StoreEvent]:
         """Take every queued event, oldest first."""
         events = self.events
-        return [events.popleft() for _ in range(len(events))]
+        return [as_event(events.popleft()) for _ in range(len(events))]
 
     def close(self) -> None:
         """Stop queueing events; safe to call twice."""
@@ -202,8 +218,12 @@ class ObserverHub:
             self.queues = tuple(q for q in self.queues if q is not sub)
             self._changed()
 
-    def dispatch(self, events: list[StoreEvent]) -> None:
-        """Deliver ``events`` in order to every interested observer, logging failures."""
+    def dispatch(self, fields: list[tuple]) -> None:
+        """Deliver the events (given as fields) in order to every interested observer.
+
+        An observer that raises is logged; the others still get the event.
+        """
+        events = [as_event(f) for f in fields]
         for sub in self._subs:
             callback, prefix = sub.callback, sub.prefix
             for event in events:
