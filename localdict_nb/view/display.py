@@ -15,7 +15,8 @@ from typing import Any
 from ..local_dict import LocalDict
 from . import model
 
-__all__ = ["mimebundle", "shared_tree", "static_html", "text_summary", "variable_name"]
+__all__ = ["mimebundle", "shared_tree", "static_bundle", "static_html", "text_summary",
+           "variable_name"]
 
 _STATIC_ROWS = 20
 
@@ -56,10 +57,14 @@ def _nodes(n: int) -> str:
     return f"{n:,} node" + ("" if n == 1 else "s")
 
 
-def text_summary(store: LocalDict) -> str:
+def _top(store: LocalDict) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The totals and the first top-level rows, which both static renderings show."""
+    return model.summary(store), model.listing(store, (), _STATIC_ROWS) or {"rows": [], "total": 0}
+
+
+def text_summary(store: LocalDict, shown: tuple[dict[str, Any], dict[str, Any]] | None = None) -> str:
     """A few lines of plain text: the totals and the top-level rows."""
-    s = model.summary(store)
-    top = model.listing(store, (), _STATIC_ROWS) or {"rows": [], "total": 0}
+    s, top = shown or _top(store)
     lines = [f"LocalDict /{'/'.join(s['prefix'])} [{s['format']}]: {_counts(s['formats'])}; "
              f"{_nodes(s['nodes'])}, write counter {s['counter']:,}, prunes {s['prune_passes']}"]
     for row in top["rows"]:
@@ -72,10 +77,9 @@ def text_summary(store: LocalDict) -> str:
     return "\n".join(lines)
 
 
-def static_html(store: LocalDict) -> str:
+def static_html(store: LocalDict, shown: tuple[dict[str, Any], dict[str, Any]] | None = None) -> str:
     """An escaped HTML table of the top of the tree, for renderers without widgets."""
-    s = model.summary(store)
-    top = model.listing(store, (), _STATIC_ROWS) or {"rows": [], "total": 0}
+    s, top = shown or _top(store)
     esc = html.escape
     rows = []
     for row in top["rows"]:
@@ -94,11 +98,15 @@ def static_html(store: LocalDict) -> str:
     return f'<div class="ldnb-static">{head}<table>{"".join(rows)}</table></div>'
 
 
+def static_bundle(store: LocalDict) -> dict[str, str]:
+    """``text/plain`` and ``text/html`` of ``store``, reading the store once."""
+    top = _top(store)
+    return {"text/plain": text_summary(store, top), "text/html": static_html(store, top)}
+
+
 def mimebundle(store: LocalDict, include: Any = None, exclude: Any = None) -> dict[str, Any]:
     """The display data of ``store``: widget view in a kernel, static text and HTML always."""
-    bundle: dict[str, Any] = {"text/plain": text_summary(store), "text/html": static_html(store)}
-    if _in_kernel():
-        view = shared_tree(store)._repr_mimebundle_(include=include, exclude=exclude)
-        data = view[0] if isinstance(view, tuple) else view  # anywidget: (data, metadata)
-        bundle.update({k: v for k, v in data.items() if k != "text/plain"})
-    return bundle
+    if not _in_kernel():
+        return static_bundle(store)
+    view = shared_tree(store)._repr_mimebundle_(include=include, exclude=exclude)
+    return dict(view[0] if isinstance(view, tuple) else view)  # anywidget: (data, metadata)

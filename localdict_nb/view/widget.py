@@ -25,7 +25,7 @@ import traitlets as t
 from ..events import StoreEvent
 from ..local_dict import LocalDict
 from . import model
-from .display import static_html, text_summary, variable_name
+from .display import static_bundle, variable_name
 from .protocol import CHUNK, EVENTS_KEPT, FLUSH_INTERVAL, MAX_CHANGED_PATHS, PRUNES_KEPT
 from .requests import RequestError, check_expanded, check_limits, check_query, check_selected
 
@@ -145,8 +145,7 @@ class LocalDictTree(anywidget.AnyWidget):
         """The widget view, plus the static text and HTML of the store for other renderers."""
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["text/plain"] = text_summary(self._store)
-        data["text/html"] = static_html(self._store)
+        data.update(static_bundle(self._store))
         return bundle
 
     # --- store -> browser --------------------------------------------------------------
@@ -308,15 +307,15 @@ class LocalDictTree(anywidget.AnyWidget):
 
     def _answer(self, name: str, value: Any) -> None:
         if name in ("expanded", "limits"):
-            self._good["expanded"] = [p for p in self._good["expanded"]
-                                      if model.listing(self._store, model.split(p), 0) is not None]
+            listings = self._listings()  # has no entry for a path with no node
+            self._good["expanded"] = [p for p in self._good["expanded"] if p in listings]
             missing = sorted(set(value) - set(self._good["expanded"])) if name == "expanded" else []
             if missing:
                 self.notice = f"No node at {', '.join(missing[:3])} (pruned or never created)"
                 logger.warning("localdict_nb tree view ignored expanded paths %s: no such node",
                                missing[:3])
                 self.expanded = self._good["expanded"]
-            self.listings = self._listings()
+            self.listings = listings
         elif name == "selected":
             self.detail = self._detail(value) if value else {}
         else:
