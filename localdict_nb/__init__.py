@@ -8,16 +8,18 @@ or the widget stack.
 from .events import StoreEvent, Subscription
 from .exceptions import BackendError, ConcurrencyConflictError, MutationPolicyError
 from .jokers import (
-    ALWAYS_RETRIEVE, ANY_ETAG, DELETE_CURRENT, ETAG_HAS_CHANGED, ETAG_IS_THE_SAME,
-    IF_ETAG_CHANGED, ITEM_NOT_AVAILABLE, KEEP_CURRENT, NEVER_RETRIEVE, VALUE_NOT_RETRIEVED,
-    AlwaysRetrieveFlag, AnyETagFlag, ConditionalOperationResult, DeleteCurrentFlag,
+    ALWAYS_RETRIEVE, ANY_ETAG, CONTINUE_NORMAL_EXECUTION, DELETE_CURRENT, ETAG_HAS_CHANGED,
+    ETAG_IS_THE_SAME, EXECUTION_IS_COMPLETE, IF_ETAG_CHANGED, ITEM_NOT_AVAILABLE, KEEP_CURRENT,
+    NEVER_RETRIEVE, VALUE_NOT_RETRIEVED, AlwaysRetrieveFlag, AnyETagFlag,
+    ConditionalOperationResult, ContinueNormalExecutionFlag, DeleteCurrentFlag,
     ETagConditionFlag, ETagHasChangedFlag, ETagIfExists, ETagIsTheSameFlag, ETagValue,
-    IfETagChangedRetrieveFlag, ItemNotAvailableFlag, Joker, KeepCurrentFlag, NeverRetrieveFlag,
-    OperationResult, RetrieveValueFlag, TransformingFunction, ValueNotRetrievedFlag, ValueType,
+    ExecutionIsCompleteFlag, IfETagChangedRetrieveFlag, ItemNotAvailableFlag, Joker,
+    KeepCurrentFlag, NeverRetrieveFlag, OperationResult, RetrieveValueFlag, StatusFlag,
+    TransformingFunction, ValueNotRetrievedFlag, ValueType,
 )
 from .keys import (
-    SAFE_CHARS_SET, SAFE_STRING_MAX_LENGTH, NonEmptySafeStrTuple, SafeStrTuple, get_safe_chars,
-    replace_unsafe_chars,
+    SAFE_CHARS_SET, SAFE_STRING_MAX_LENGTH, NonEmptySafeStrTuple, SafeStrTuple,
+    contains_unsafe_chars, get_safe_chars, replace_unsafe_chars,
 )
 from .local_dict import LocalDict
 from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey
@@ -39,16 +41,16 @@ def unload_ipython_extension(ipython: object) -> None:
     unload(ipython)
 
 __all__ = [
-    "ALWAYS_RETRIEVE", "ANY_ETAG", "DELETE_CURRENT", "ETAG_HAS_CHANGED", "ETAG_IS_THE_SAME",
-    "IF_ETAG_CHANGED", "ITEM_NOT_AVAILABLE", "KEEP_CURRENT", "NEVER_RETRIEVE",
+    "ALWAYS_RETRIEVE", "ANY_ETAG", "CONTINUE_NORMAL_EXECUTION", "DELETE_CURRENT",
+    "ETAG_HAS_CHANGED", "ETAG_IS_THE_SAME", "EXECUTION_IS_COMPLETE", "IF_ETAG_CHANGED", "ITEM_NOT_AVAILABLE", "KEEP_CURRENT", "NEVER_RETRIEVE",
     "SAFE_CHARS_SET", "SAFE_STRING_MAX_LENGTH", "VALUE_NOT_RETRIEVED",
     "AlwaysRetrieveFlag", "AnyETagFlag", "BackendError", "ConcurrencyConflictError",
-    "ConditionalOperationResult", "DeleteCurrentFlag", "ETagConditionFlag", "ETagHasChangedFlag",
-    "ETagIfExists", "ETagIsTheSameFlag", "ETagValue", "IfETagChangedRetrieveFlag",
+    "ConditionalOperationResult", "ContinueNormalExecutionFlag", "DeleteCurrentFlag", "ETagConditionFlag", "ETagHasChangedFlag",
+    "ETagIfExists", "ETagIsTheSameFlag", "ETagValue", "ExecutionIsCompleteFlag", "IfETagChangedRetrieveFlag",
     "ItemNotAvailableFlag", "Joker", "KeepCurrentFlag", "LocalDict", "MutationPolicyError",
     "NeverRetrieveFlag", "NonEmptyPersiDictKey", "NonEmptySafeStrTuple", "OperationResult",
-    "PersiDict", "PersiDictKey", "RetrieveValueFlag", "SafeStrTuple", "StoreEvent",
+    "PersiDict", "PersiDictKey", "RetrieveValueFlag", "SafeStrTuple", "StatusFlag", "StoreEvent",
     "Subscription", "TransformingFunction", "ValueNotRetrievedFlag", "ValueType",
-    "__version__", "get_safe_chars", "load_ipython_extension", "replace_unsafe_chars",
+    "__version__", "contains_unsafe_chars", "get_safe_chars", "load_ipython_extension", "replace_unsafe_chars",
     "unload_ipython_extension",
 ]

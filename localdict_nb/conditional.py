@@ -3,18 +3,21 @@
 ``get_item_if``, ``set_item_if``, ``setdefault_if``, ``discard_if``,
 ``get_with_etag`` and ``transform_item`` each run inside ``_atomic()``, so on a
 backend whose ``_atomic`` holds a lock (LocalDict's tree) each is atomic across
-threads. ``PersiDict`` supplies the primitives this mixin calls.
+threads, and each is a critical section (``interrupts``) that the caller's code
+(the transformer, a value's pickling) leaves at once when interrupted.
+``PersiDict`` supplies the primitives this mixin calls.
 """
 
 from __future__ import annotations
 
 from typing import Any, Generic
 
+from .interrupts import calls_out, critical
 from .jokers import (
     ALWAYS_RETRIEVE, ANY_ETAG, DELETE_CURRENT, ETAG_HAS_CHANGED, ETAG_IS_THE_SAME,
     IF_ETAG_CHANGED, ITEM_NOT_AVAILABLE, KEEP_CURRENT, NEVER_RETRIEVE, VALUE_NOT_RETRIEVED,
     ConditionalOperationResult, ETagConditionFlag, ETagIfExists, Joker, OperationResult,
-    RetrieveValueFlag, TransformingFunction, ValueType,
+    RetrieveValueFlag, TransformingFunction, ValueType, native,
 )
 from .keys import NonEmptyPersiDictKey, to_path
 
@@ -45,27 +48,30 @@ class ConditionalOperations(Generic[ValueType]):
     _validate_value: Any
 
     @staticmethod
-    def _validate_retrieve_value(flag: Any) -> None:
+    def _validate_retrieve_value(flag: Any) -> Any:
+        """Our retrieve flag for ``flag`` (ours or persidict's); TypeError for anything else."""
+        flag = native(flag)
         if not isinstance(flag, RetrieveValueFlag):
             msg = ("retrieve_value must be ALWAYS_RETRIEVE, NEVER_RETRIEVE,"
                    f" or IF_ETAG_CHANGED, got {type(flag).__name__}")
             raise TypeError(msg)
+        return flag
 
     @staticmethod
     def _check_condition(condition: ETagConditionFlag, expected: Any, actual: Any) -> bool:
+        condition, expected = native(condition), native(expected)
         if condition is ANY_ETAG:
             return True
         if condition is ETAG_IS_THE_SAME:
             return bool(expected == actual)
         if condition is ETAG_HAS_CHANGED:
             return bool(expected != actual)
-        msg = f"condition must be ANY_ETAG, ETAG_IS_THE_SAME, or ETAG_HAS_CHANGED, got {condition!r}"
-        if type(condition).__module__.split(".")[0] != __name__.split(".")[0]:
-            msg += (f" from {type(condition).__module__}: import the flags from localdict_nb, "
-                    "the package of the dict")
+        msg = (f"condition must be ANY_ETAG, ETAG_IS_THE_SAME, or ETAG_HAS_CHANGED, "
+               f"got {condition!r} ({type(condition).__module__}.{type(condition).__qualname__})")
         raise ValueError(msg)
 
     def _fetch(self, path: tuple[str, ...], expected: Any, actual: Any, retrieve: Any) -> Any:
+        expected = native(expected)
         if retrieve is NEVER_RETRIEVE or (retrieve is IF_ETAG_CHANGED and expected == actual):
             return VALUE_NOT_RETRIEVED
         found = self._read(path)
@@ -76,66 +82,80 @@ class ConditionalOperations(Generic[ValueType]):
         return self.get_item_if(key, condition=ANY_ETAG, expected_etag=ITEM_NOT_AVAILABLE,
                                 retrieve_value=ALWAYS_RETRIEVE)
 
+    @critical
     def get_item_if(self, key: NonEmptyPersiDictKey, *, condition: ETagConditionFlag,
                     expected_etag: ETagIfExists, retrieve_value: RetrieveValueFlag = IF_ETAG_CHANGED,
                     ) -> ConditionalOperationResult[ValueType]:
         """Read ``key`` and check an ETag condition, atomically."""
-        self._validate_retrieve_value(retrieve_value)
+        retrieve_value = self._validate_retrieve_value(retrieve_value)
         path = to_path(key)
         with self._atomic():
             actual = self._etag_of(path)
             satisfied = self._check_condition(condition, expected_etag, actual)
             if actual is ITEM_NOT_AVAILABLE:
-                return _absent(satisfied)
-            return _unchanged(satisfied, actual, self._fetch(path, expected_etag, actual,
-                                                             retrieve_value))
+                result = _absent(satisfied)
+            else:
+                result = _unchanged(satisfied, actual,
+                                    self._fetch(path, expected_etag, actual, retrieve_value))
+        return result
 
+    @critical
     def set_item_if(self, key: NonEmptyPersiDictKey, *, value: ValueType | Joker,
                     condition: ETagConditionFlag, expected_etag: ETagIfExists,
                     retrieve_value: RetrieveValueFlag = IF_ETAG_CHANGED,
                     ) -> ConditionalOperationResult[ValueType]:
         """Store ``value`` (or apply a joker) only if the ETag condition holds, atomically."""
-        self._validate_retrieve_value(retrieve_value)
+        value = native(value)
+        retrieve_value = self._validate_retrieve_value(retrieve_value)
         path = to_path(key)
         with self._atomic():
             actual = self._etag_of(path)
             satisfied = self._check_condition(condition, expected_etag, actual)
             if not satisfied or value is KEEP_CURRENT:
                 if actual is ITEM_NOT_AVAILABLE:
-                    return _absent(satisfied)
-                return _unchanged(satisfied, actual,
-                                  self._fetch(path, expected_etag, actual, retrieve_value))
-            if value is DELETE_CURRENT:
+                    result = _absent(satisfied)
+                else:
+                    result = _unchanged(satisfied, actual,
+                                        self._fetch(path, expected_etag, actual, retrieve_value))
+            elif value is DELETE_CURRENT:
                 self._check_delete_policy()
-                if not self._delete(path):
-                    return _absent(True)
-                return ConditionalOperationResult(True, actual, *_ABSENT)
-            self._validate_value(value)
-            etag = self._write(path, value)
-            return ConditionalOperationResult(True, actual, etag, value)
+                if self._delete(path):
+                    result = ConditionalOperationResult(True, actual, *_ABSENT)
+                else:
+                    result = _absent(True)
+            else:
+                self._validate_value(value)
+                etag = self._write(path, value)
+                result = ConditionalOperationResult(True, actual, etag, value)
+        return result
 
+    @critical
     def setdefault_if(self, key: NonEmptyPersiDictKey, *, default_value: ValueType,
                       condition: ETagConditionFlag, expected_etag: ETagIfExists,
                       retrieve_value: RetrieveValueFlag = IF_ETAG_CHANGED,
                       ) -> ConditionalOperationResult[ValueType]:
         """Insert ``default_value`` if ``key`` is absent and the condition holds, atomically."""
+        default_value = native(default_value)
         if isinstance(default_value, Joker):
             msg = "default_value must be a regular value, not a Joker command"
             raise TypeError(msg)
-        self._validate_retrieve_value(retrieve_value)
+        retrieve_value = self._validate_retrieve_value(retrieve_value)
         path = to_path(key)
         with self._atomic():
             actual = self._etag_of(path)
             satisfied = self._check_condition(condition, expected_etag, actual)
-            if actual is ITEM_NOT_AVAILABLE:
-                if not satisfied:
-                    return _absent(False)
+            if actual is not ITEM_NOT_AVAILABLE:
+                result = _unchanged(satisfied, actual,
+                                    self._fetch(path, expected_etag, actual, retrieve_value))
+            elif not satisfied:
+                result = _absent(False)
+            else:
                 self._validate_value(default_value)
                 etag = self._write(path, default_value)
-                return ConditionalOperationResult(True, ITEM_NOT_AVAILABLE, etag, default_value)
-            return _unchanged(satisfied, actual,
-                              self._fetch(path, expected_etag, actual, retrieve_value))
+                result = ConditionalOperationResult(True, ITEM_NOT_AVAILABLE, etag, default_value)
+        return result
 
+    @critical
     def discard_if(self, key: NonEmptyPersiDictKey, *, condition: ETagConditionFlag,
                    expected_etag: ETagIfExists) -> ConditionalOperationResult[ValueType]:
         """Delete ``key`` only if the ETag condition holds, atomically."""
@@ -144,13 +164,16 @@ class ConditionalOperations(Generic[ValueType]):
             actual = self._etag_of(path)
             satisfied = self._check_condition(condition, expected_etag, actual)
             if actual is ITEM_NOT_AVAILABLE:
-                return _absent(satisfied)
-            if not satisfied:
-                return _unchanged(False, actual, VALUE_NOT_RETRIEVED)
-            self._check_delete_policy()
-            self._delete(path)
-            return ConditionalOperationResult(True, actual, *_ABSENT)
+                result = _absent(satisfied)
+            elif not satisfied:
+                result = _unchanged(False, actual, VALUE_NOT_RETRIEVED)
+            else:
+                self._check_delete_policy()
+                self._delete(path)
+                result = ConditionalOperationResult(True, actual, *_ABSENT)
+        return result
 
+    @critical
     def transform_item(self, key: NonEmptyPersiDictKey, *,
                        transformer: TransformingFunction[ValueType], n_retries: int | None = 6,
                        ) -> OperationResult[ValueType]:
@@ -158,6 +181,7 @@ class ConditionalOperations(Generic[ValueType]):
 
         The transformer runs once, inside ``_atomic()``, so it never conflicts and
         ``n_retries`` (validated for compatibility) is never used. Keep it short.
+        A KeyboardInterrupt inside the transformer stops it at once and changes nothing.
         """
         path = to_path(key)
         if n_retries is not None:
@@ -171,13 +195,21 @@ class ConditionalOperations(Generic[ValueType]):
                 raise ValueError(msg)
         with self._atomic():
             current, actual = self._read(path) or _ABSENT
-            new_value = transformer(current)
+            new_value = native(_call(transformer, current))
             if new_value is KEEP_CURRENT:
-                return OperationResult(actual, current)
-            if new_value is DELETE_CURRENT:
+                result = OperationResult(actual, current)
+            elif new_value is DELETE_CURRENT:
                 if actual is not ITEM_NOT_AVAILABLE:
                     self._check_delete_policy()
                     self._delete(path)
-                return OperationResult(*_ABSENT)
-            self._validate_value(new_value)
-            return OperationResult(self._write(path, new_value), new_value)
+                result = OperationResult(*_ABSENT)
+            else:
+                self._validate_value(new_value)
+                result = OperationResult(self._write(path, new_value), new_value)
+        return result
+
+
+@calls_out
+def _call(function: Any, argument: Any) -> Any:
+    """Run the caller's function from a critical section: an interrupt there is raised at once."""
+    return function(argument)

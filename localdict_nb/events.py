@@ -4,7 +4,9 @@ The backend tree makes a ``StoreEvent`` for every change while it holds its
 lock. Observers (callbacks) get them once the outermost operation has released
 it; they must be quick, and one that raises is logged and never breaks a write.
 Event queues (pull subscriptions) get them appended at once, in order, for a
-consumer thread to drain. No event is made when nothing changed.
+consumer thread to drain. A set or delete makes an event only when a key
+changed; every clear and prune pass makes one (``count`` may be 0), since each
+moves the tree's prune schedule.
 The engine knows nothing of who observes (the tree view, a test, a logger).
 """
 
@@ -16,6 +18,8 @@ from collections import deque
 from collections.abc import Callable
 from functools import partial
 from typing import Literal, NamedTuple
+
+from .interrupts import calls_out, critical
 
 __all__ = ["EventKind", "EventQueue", "Observer", "StoreEvent", "Subscription", "as_event", "touches"]
 
@@ -35,7 +39,8 @@ class StoreEvent(NamedTuple):
         counter: The tree's write counter after the change (the new ETag for set).
         timestamp: ``time.time()`` of the change.
         created: For set, True if the key was new, False if it was replaced.
-        count: Keys removed by a clear, nodes removed by a prune, else 1.
+        count: Keys removed by a clear, nodes removed by a prune pass (either may
+            be 0), else 1.
         removed: For prune, the paths of the removed subtrees.
     """
 
@@ -56,10 +61,6 @@ class StoreEvent(NamedTuple):
         """
         return touches(self, prefix)
 
-
-Fields = tuple
-"""A StoreEvent's fields as a plain tuple, in order: what the tree queues, since
-building the NamedTuple is left to the consumer (after the lock, or in its thread)."""
 
 as_event = partial(tuple.__new__, StoreEvent)
 """Wrap a tuple of fields as a StoreEvent without NamedTuple's slower ``__new__``."""
@@ -93,6 +94,7 @@ class Subscription:
         """Whether the observer still receives events."""
         return self._hub is not None
 
+    @critical
     def close(self) -> None:
         """Stop delivering events to the observer; safe to call twice."""
         if self._hub is not None:
@@ -115,7 +117,13 @@ class EventQueue:
 
     Nothing of the consumer's runs in the writing thread, so a consumer in another
     thread (the tree view's flusher) costs a writer one deque append per event.
-    Events arrive in write-counter order. ``close()`` ends the subscription.
+    Events arrive in write-counter order. A queue with a prefix gets only the
+    events under it, but ``ready`` is set by every change to the tree, whose
+    totals changed. ``close()`` ends the subscription.
+
+    The wake-up protocol: a writer appends, then sets ``ready`` unless ``armed``
+    says it is set already; the consumer clears ``ready`` *before* it disarms and
+    drains, so a write between any two of its steps is drained now or wakes it again.
     """
 
     __slots__ = ("_hub", "armed", "events", "prefix", "ready")
@@ -134,26 +142,40 @@ class EventQueue:
         """Whether events are still queued."""
         return self._hub is not None
 
+    @critical
     def put(self, event: tuple) -> None:
-        """Queue an event's fields if it concerns the prefix (the tree calls this under its lock)."""
+        """Queue an event's fields if it concerns the prefix; wake the consumer either way.
+
+        ``Tree._publish`` inlines this; it is here for tests and other producers.
+        """
         if not self.prefix or touches(event, self.prefix):
             self.events.append(event)
-            if not self.armed:
-                self.armed = True
-                self.ready.set()
+        if not self.armed:
+            self.armed = True
+            self.ready.set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until events are queued (or the queue is closed); re-arm for the next ones."""
-        found = self.ready.wait(timeout)
-        self.armed = False
-        self.ready.clear()
-        return found
+        """Block until the tree changed (or the queue is closed); re-arm for the next change.
 
+        Returns whether something happened: ``ready`` was set or events are queued.
+        """
+        woken = self.ready.wait(timeout)
+        self._rearm()
+        return woken or bool(self.events)
+
+    @critical
+    def _rearm(self) -> None:
+        self.ready.clear()  # first: a write after this sets it again (see the class docstring)
+        self.armed = False
+
+    @critical
     def drain(self) -> list[StoreEvent]:
         """Take every queued event, oldest first."""
         events = self.events
-        return [as_event(events.popleft()) for _ in range(len(events))]
+        drained = [as_event(events.popleft()) for _ in range(len(events))]
+        return drained
 
+    @critical
     def close(self) -> None:
         """Stop queueing events; safe to call twice."""
         if self._hub is not None:
@@ -192,6 +214,7 @@ class ObserverHub:
     def __len__(self) -> int:
         return len(self._subs) + len(self.queues)
 
+    @critical
     def add_queue(self, prefix: tuple[str, ...] = ()) -> EventQueue:
         """Start queueing the events at or under ``prefix``."""
         queue = EventQueue(self, prefix)
@@ -200,6 +223,7 @@ class ObserverHub:
             self._changed()
         return queue
 
+    @critical
     def add(self, callback: Observer, prefix: tuple[str, ...] = ()) -> Subscription:
         """Register ``callback`` for events at or under ``prefix``."""
         if not callable(callback):
@@ -211,6 +235,7 @@ class ObserverHub:
             self._changed()
         return sub
 
+    @critical
     def remove(self, sub: Subscription | EventQueue) -> None:
         """Unregister ``sub`` (copy-on-write, so a dispatch in progress is unaffected)."""
         with self._lock:
@@ -218,6 +243,7 @@ class ObserverHub:
             self.queues = tuple(q for q in self.queues if q is not sub)
             self._changed()
 
+    @calls_out
     def dispatch(self, fields: list[tuple]) -> None:
         """Deliver the events (given as fields) in order to every interested observer.
 

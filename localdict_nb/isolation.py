@@ -20,6 +20,8 @@ import pickle
 from pickle import dumps, loads
 from typing import Any, Final
 
+from .interrupts import calls_out
+
 __all__ = ["AS_IS", "DEEPCOPIED", "PICKLED", "freeze", "thaw"]
 
 AS_IS: Final = 0
@@ -31,6 +33,7 @@ _STACK_GLOBAL: Final = pickle.STACK_GLOBAL[0]
 _PROTOCOL: Final = pickle.HIGHEST_PROTOCOL
 
 
+@calls_out
 def freeze(value: Any) -> tuple[Any, int]:
     """Return ``(payload, kind)``: an independent, storable form of ``value``."""
     if type(value) in _IMMUTABLE:
@@ -47,6 +50,7 @@ def freeze(value: Any) -> tuple[Any, int]:
     return payload, PICKLED
 
 
+@calls_out
 def thaw(payload: Any, kind: int) -> Any:
     """Return a fresh copy of the value that ``freeze`` stored as ``payload``."""
     if kind == PICKLED:

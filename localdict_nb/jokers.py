@@ -4,16 +4,19 @@
 - Sentinels: ``ITEM_NOT_AVAILABLE`` (the key is absent), ``VALUE_NOT_RETRIEVED``.
 - ETag conditions: ``ANY_ETAG``, ``ETAG_IS_THE_SAME``, ``ETAG_HAS_CHANGED``.
 - Retrieve flags: ``ALWAYS_RETRIEVE``, ``NEVER_RETRIEVE``, ``IF_ETAG_CHANGED``.
+- Status flags: ``CONTINUE_NORMAL_EXECUTION``, ``EXECUTION_IS_COMPLETE``.
 - Results: ``OperationResult`` (transform_item), ``ConditionalOperationResult`` (``*_if``).
 
 Every flag is a singleton (mixinforge's ``SingletonMixin``), so identity survives
-``copy``, ``deepcopy`` and ``pickle``: compare with ``is``.
+``copy``, ``deepcopy`` and ``pickle``: compare with ``is``. persidict's own flag
+objects mean the same as ours wherever a LocalDict accepts one: ``native`` maps
+them by class name, without importing persidict.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Generic, NewType, Protocol, TypeAlias, TypeVar, runtime_checkable
+from typing import Any, Final, Generic, NewType, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 from mixinforge import SingletonMixin
 
@@ -85,6 +88,18 @@ class IfETagChangedRetrieveFlag(RetrieveValueFlag):
     """Fetch the value only when the actual ETag differs from the expected one."""
 
 
+class StatusFlag(_Flag):
+    """Base class of the flags that tell a caller how to go on."""
+
+
+class ContinueNormalExecutionFlag(StatusFlag):
+    """Nothing special happened: go on as usual."""
+
+
+class ExecutionIsCompleteFlag(StatusFlag):
+    """Everything needed is done: no further processing."""
+
+
 KEEP_CURRENT: Final = KeepCurrentFlag()
 DELETE_CURRENT: Final = DeleteCurrentFlag()
 ITEM_NOT_AVAILABLE: Final = ItemNotAvailableFlag()
@@ -95,10 +110,24 @@ ETAG_HAS_CHANGED: Final = ETagHasChangedFlag()
 ALWAYS_RETRIEVE: Final = AlwaysRetrieveFlag()
 NEVER_RETRIEVE: Final = NeverRetrieveFlag()
 IF_ETAG_CHANGED: Final = IfETagChangedRetrieveFlag()
+CONTINUE_NORMAL_EXECUTION: Final = ContinueNormalExecutionFlag()
+EXECUTION_IS_COMPLETE: Final = ExecutionIsCompleteFlag()
 
+_BY_CLASS_NAME: dict[str, _Flag] = {}
 for _name, _flag in list(globals().items()):
     if isinstance(_flag, _Flag):
         type(_flag)._label = _name
+        _BY_CLASS_NAME[type(_flag).__name__] = _flag
+
+_PERSIDICT_FLAGS: Final = "persidict.jokers_and_status_flags"
+
+
+def native(obj: Any) -> Any:
+    """Our flag for one of persidict's flag objects; anything else unchanged."""
+    cls = type(obj)
+    if cls.__module__ == _PERSIDICT_FLAGS:
+        return _BY_CLASS_NAME.get(cls.__name__, obj)
+    return obj
 
 ETagIfExists: TypeAlias = ETagValue | ItemNotAvailableFlag
 """An ETag, or ``ITEM_NOT_AVAILABLE`` when the key is absent."""

@@ -16,6 +16,8 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Self
 
+from .interrupts import calls_out
+
 SAFE_CHARS_SET: Final[set[str]] = set(string.ascii_letters + string.digits + "()_-~.=")
 """Characters allowed in a key segment."""
 
@@ -34,6 +36,7 @@ __all__ = [
     "SAFE_STRING_MAX_LENGTH",
     "NonEmptySafeStrTuple",
     "SafeStrTuple",
+    "contains_unsafe_chars",
     "get_safe_chars",
     "replace_unsafe_chars",
 ]
@@ -42,6 +45,11 @@ __all__ = [
 def get_safe_chars() -> set[str]:
     """Return a copy of the set of characters allowed in key segments."""
     return set(SAFE_CHARS_SET)
+
+
+def contains_unsafe_chars(a_str: str) -> bool:
+    """Tell whether ``a_str`` has a character outside the safe set."""
+    return not SAFE_CHARS_SET.issuperset(a_str)
 
 
 def replace_unsafe_chars(a_str: str, replace_with: str) -> str:
@@ -117,6 +125,7 @@ class SafeStrTuple(tuple[str, ...]):
 
     __slots__ = ()
 
+    @calls_out
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         """Flatten and validate ``args`` into a new tuple."""
         if kwargs:
@@ -136,7 +145,15 @@ class SafeStrTuple(tuple[str, ...]):
     str_chain = strings
 
     def __eq__(self, other: object) -> bool:
+        """Equal to any sequence with the same segments.
+
+        A subclass that overrides ``__eq__`` has the last word in both operand
+        orders (as in persidict): a plain SafeStrTuple defers to it.
+        """
         if isinstance(other, tuple):
+            if (isinstance(other, SafeStrTuple) and type(self).__eq__ is SafeStrTuple.__eq__
+                    and type(other).__eq__ is not SafeStrTuple.__eq__):
+                return type(other).__eq__(other, self)
             return tuple.__eq__(self, other)
         try:
             return tuple.__eq__(self, SafeStrTuple(other))
@@ -193,6 +210,7 @@ def _leaf_ok(segment: str) -> bool:
     return _SEGMENT_RE.fullmatch(segment) is not None and segment != "." and segment != ".."
 
 
+@calls_out
 def to_path(key: Any) -> tuple[str, ...]:
     """Normalise an item key to a plain non-empty tuple of valid segments.
 
@@ -231,6 +249,7 @@ def key_of(path: tuple[str, ...]) -> NonEmptySafeStrTuple:
     return tuple.__new__(NonEmptySafeStrTuple, path)
 
 
+@calls_out
 def to_prefix(prefix: Any) -> tuple[str, ...]:
     """Normalise a prefix (which may be empty) to a plain tuple of valid segments."""
     if isinstance(prefix, SafeStrTuple):

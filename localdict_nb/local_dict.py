@@ -2,24 +2,39 @@
 
 Design: a LocalDict is a *view*: a backend ``Tree``, the path of its root node,
 a format bucket and policies. ``get_subdict`` returns another view on the same
-tree. A view holds its node, and re-attaches by path if a prune pass removed
-it, so a view never loses writes. All state lives in the tree; every operation
-takes the tree's lock.
+tree without creating anything: a view of a prefix that holds no node yet is
+rooted at a ``Pending`` node until a write creates the real one. A view holds
+its node, and re-attaches by path if a prune pass removed it, so a view never
+loses writes. All state lives in the tree; every operation takes the tree's lock.
+
+Every operation that holds the tree's lock is one critical section
+(``interrupts``): values are copied (which runs the caller's code) before it
+starts, observers are called after it ends, and a KeyboardInterrupt that arrives
+in between is raised once the tree is whole again. So each operation happens
+entirely or not at all, and never leaves the lock held. Reading one entry takes
+no lock (see ``_entry_of``).
 """
 
 from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Self
 
+from _signal import default_int_handler as _DEFAULT_HANDLER
+from _signal import getsignal as _getsignal
 from mixinforge import sort_dict_by_keys
 
 from .backend import COUNTER, KIND, PAYLOAD, TIMESTAMP, Entry, Node, Tree
 from .events import EventQueue, StoreEvent, Subscription
+from .exceptions import MutationPolicyError
+from .interrupts import acquire, critical, guard
 from .isolation import freeze, thaw
-from .jokers import ITEM_NOT_AVAILABLE, ETagIfExists, ETagValue, Joker, ValueType
+from .jokers import (
+    DELETE_CURRENT, ITEM_NOT_AVAILABLE, KEEP_CURRENT, ETagIfExists, ETagValue, Joker, ValueType,
+    native,
+)
 from .keys import SafeStrTuple, key_of, to_path, to_prefix
 from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey
 
@@ -85,20 +100,27 @@ class LocalDict(PersiDict[ValueType]):
         """The path of this view's root in the backend tree (``()`` for the top)."""
         return self._path
 
-    # --- navigation (callers hold the tree lock) --------------------------------------
+    # --- navigation --------------------------------------------------------------------
 
-    def _here(self, create: bool = False) -> Node | None:
-        """This view's node, re-attached by path if a prune pass removed it."""
+    def _here(self) -> Node | None:
+        """This view's node, re-attached by path if it was pruned or not yet created."""
         node = self._node
         if node.alive:
             return node
-        found = self._tree.resolve(self._path, create=create)
+        found = self._tree.resolve(self._path)
         if found is not None:
             self._node = found
         return found
 
+    @critical
+    def _attach(self) -> Node:
+        """This view's node, created if missing (a write is about to fill it)."""
+        node = self._tree.resolve(self._path, create=True)
+        self._node = node  # type: ignore[assignment]
+        return node  # type: ignore[return-value]
+
     def _entry(self, path: tuple[str, ...]) -> Entry | None:
-        node = self._here()
+        node = self._node if self._node.alive else self._here()
         return None if node is None else self._tree.lookup(node, path, self.serialization_format)
 
     def _entry_of(self, key: Any) -> Entry | None:
@@ -107,27 +129,25 @@ class LocalDict(PersiDict[ValueType]):
         A str or tuple is first looked up as given: only valid keys are ever
         stored, so a hit needs no validation. Only a miss validates the key and
         looks up its normalised form.
+
+        Reading one entry takes no lock: each step is one dict look-up, atomic
+        under the GIL, and a write makes its key visible in one step (the bucket
+        insert), so a read sees it entirely or not at all.
         """
-        tree = self._tree
         if type(key) is str:  # flat keys, inlined: the most common read of all
-            with tree.lock:
-                node = self._node if self._node.alive else self._here()
-                bucket = None if node is None else node.buckets.get(self.serialization_format)
-                entry = None if bucket is None else bucket.get(key)
+            node = self._node if self._node.alive else self._here()
+            bucket = None if node is None else node.buckets.get(self.serialization_format)
+            entry = None if bucket is None else bucket.get(key)
             if entry is not None:
                 return entry
         elif key and isinstance(key, tuple):
-            with tree.lock:
-                node = self._node if self._node.alive else self._here()
-                try:
-                    entry = None if node is None else tree.lookup(node, key, self.serialization_format)
-                except TypeError:  # an unhashable segment; validation below names it
-                    entry = None
+            try:
+                entry = self._entry(key)
+            except TypeError:  # an unhashable segment; validation below names it
+                entry = None
             if entry is not None:
                 return entry
-        path = to_path(key)
-        with tree.lock:
-            return self._entry(path)
+        return self._entry(to_path(key))
 
     def _value(self, entry: Entry) -> Any:
         value = thaw(entry[PAYLOAD], entry[KIND])
@@ -141,48 +161,61 @@ class LocalDict(PersiDict[ValueType]):
         return self._tree
 
     def _etag_of(self, path: tuple[str, ...]) -> ETagIfExists:
-        with self._tree.lock:
-            entry = self._entry(path)
+        entry = self._entry(path)
         return ITEM_NOT_AVAILABLE if entry is None else ETagValue(str(entry[COUNTER]))
 
     def _read(self, path: tuple[str, ...]) -> tuple[Any, ETagValue] | None:
-        with self._tree.lock:
-            entry = self._entry(path)
+        entry = self._entry(path)
         if entry is None:
             return None
         return self._value(entry), ETagValue(str(entry[COUNTER]))
 
     def _write(self, path: tuple[str, ...], value: Any) -> ETagValue:
-        return str(self._store(path, value))  # type: ignore[return-value]
-
-    def _store(self, path: tuple[str, ...], value: Any) -> int:
-        """Freeze and store a validated value; return its write counter."""
         payload, kind = freeze(value)
+        return str(self._store(path, payload, kind))  # type: ignore[return-value]
+
+    @critical
+    def _store(self, path: tuple[str, ...], payload: Any, kind: int) -> int:
+        """Store a frozen, validated value; return its write counter."""
+        if _getsignal(2) is _DEFAULT_HANDLER:
+            guard()
         tree = self._tree
-        with tree.lock:
-            node = self._node if self._node.alive else self._here(create=True)
-            counter = tree.put(node, path, self.serialization_format, payload, kind,  # type: ignore[arg-type]
+        lock = tree.lock
+        if not lock.acquire(False):
+            acquire(lock)
+        try:
+            node = self._node if self._node.alive else self._attach()
+            counter = tree.put(node, path, self.serialization_format, payload, kind,
                                self._append_only)
-            pending = tree._pending and tree.take_pending()
-        if pending:
-            tree.observers.dispatch(pending)
+            events = tree.outbox and tree.take_outbox()
+        finally:
+            lock.release()
+        if events:
+            tree.observers.dispatch(events)
         return counter
 
+    @critical
     def _delete(self, path: tuple[str, ...]) -> bool:
+        if _getsignal(2) is _DEFAULT_HANDLER:
+            guard()
         tree = self._tree
-        with tree.lock:
-            node = self._here()
+        lock = tree.lock
+        if not lock.acquire(False):
+            acquire(lock)
+        try:
+            node = self._node if self._node.alive else self._here()
             found = node is not None and tree.remove(node, path, self.serialization_format) is not None
             if found:
                 tree.note_destructive(self._prune_interval)
-            pending = tree._pending and tree.take_pending()
-        if pending:
-            tree.observers.dispatch(pending)
+            events = tree.outbox and tree.take_outbox()
+        finally:
+            lock.release()
+        if events:
+            tree.observers.dispatch(events)
         return found
 
     def _iter(self, keys: bool, values: bool, timestamps: bool) -> Iterator[Any]:
-        with self._tree.lock:
-            node = self._here()
+        node = self._here()
         if node is None:
             return
         new_key = tuple.__new__
@@ -202,9 +235,59 @@ class LocalDict(PersiDict[ValueType]):
 
     def __setitem__(self, key: NonEmptyPersiDictKey, value: ValueType | Joker) -> None:
         if type(value) in _PLAIN_VALUES and self.base_class_for_values is None:
-            self._store(to_path(key), value)  # no joker, no PersiDict, no type rule to check
+            payload, kind = freeze(value)  # no joker, no PersiDict, no type rule to check
+            self._store(to_path(key), payload, kind)
         else:
             super().__setitem__(key, value)
+
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
+        """Write (or apply the jokers of) every item in one step: all of them or none.
+
+        Keys, values and the append-only rule are all checked before anything is
+        written, so a bad item leaves the dict unchanged. Atomic across threads and
+        under KeyboardInterrupt.
+        """
+        if isinstance(other, Mapping):
+            pairs: Iterable[tuple[Any, Any]] = list(other.items())
+        elif hasattr(other, "keys"):
+            pairs = [(k, other[k]) for k in other.keys()]
+        else:
+            pairs = list(other)
+        steps: list[tuple[tuple[str, ...], Any, int]] = []
+        for key, value in [*pairs, *kwargs.items()]:
+            path = to_path(key)
+            value = native(value)
+            if value is KEEP_CURRENT:
+                continue
+            if value is DELETE_CURRENT:
+                self._check_delete_policy()
+                steps.append((path, None, -1))
+                continue
+            self._validate_value(value)
+            steps.append((path, *freeze(value)))
+        if steps:
+            self._apply(steps)
+
+    @critical
+    def _apply(self, steps: list[tuple[tuple[str, ...], Any, int]]) -> None:
+        """Apply frozen writes (kind >= 0) and deletions (kind -1) as one operation."""
+        fmt = self.serialization_format
+        with self._tree as tree:
+            node = self._here()
+            if self._append_only:
+                written: set[tuple[str, ...]] = set()
+                for path, _, kind in steps:
+                    if path in written or (node is not None and tree.lookup(node, path, fmt)):
+                        raise MutationPolicyError("append-only")
+                    written.add(path)
+            for path, payload, kind in steps:
+                if kind < 0:
+                    node = self._here()
+                    if node is not None and tree.remove(node, path, fmt) is not None:
+                        tree.note_destructive(self._prune_interval)
+                else:
+                    node = self._node if self._node.alive else self._attach()
+                    tree.put(node, path, fmt, payload, kind)
 
     def __delitem__(self, key: NonEmptyPersiDictKey) -> None:
         raw = (key,) if type(key) is str else key if isinstance(key, tuple) else None
@@ -218,11 +301,10 @@ class LocalDict(PersiDict[ValueType]):
 
     def __contains__(self, key: object) -> bool:
         if type(key) is str:  # flat keys, inlined (see _entry_of)
-            with self._tree.lock:
-                node = self._node if self._node.alive else self._here()
-                bucket = None if node is None else node.buckets.get(self.serialization_format)
-                if bucket is not None and key in bucket:
-                    return True
+            node = self._node if self._node.alive else self._here()
+            bucket = None if node is None else node.buckets.get(self.serialization_format)
+            if bucket is not None and key in bucket:
+                return True
         return self._entry_of(key) is not None
 
     def __getitem__(self, key: NonEmptyPersiDictKey) -> ValueType:
@@ -231,10 +313,14 @@ class LocalDict(PersiDict[ValueType]):
             raise KeyError(key_of(to_path(key)))
         return self._value(entry)
 
+    @critical
     def __len__(self) -> int:
-        with self._tree.lock:
-            node = self._here()
-            return 0 if node is None else node.counts.get(self.serialization_format, 0)
+        if _getsignal(2) is _DEFAULT_HANDLER:
+            guard()
+        with self._tree.lock:  # not lock-free: a write changes several counts
+            node = self._node if self._node.alive else self._here()
+            n = 0 if node is None else node.counts.get(self.serialization_format, 0)
+        return n
 
     def __bool__(self) -> bool:
         return len(self) > 0
@@ -246,16 +332,15 @@ class LocalDict(PersiDict[ValueType]):
             raise KeyError(key_of(to_path(key)))
         return entry[TIMESTAMP]
 
+    @critical
     def clear(self) -> None:
         """Delete every key of this format under this view; O(nodes under it)."""
         self._check_delete_policy()
-        tree = self._tree
-        with tree:
-            node = self._here()
-            if node is not None:
-                tree.clear(node, self.serialization_format)
+        with self._tree as tree:
+            tree.clear(self._here(), self._path, self.serialization_format)
             tree.note_destructive(self._prune_interval)
 
+    @critical
     def prune(self) -> list[SafeStrTuple]:
         """Remove the tree's empty subtrees now; return the removed subtrees' paths.
 
@@ -265,22 +350,23 @@ class LocalDict(PersiDict[ValueType]):
             removed = tree.prune()
         return [tuple.__new__(SafeStrTuple, path) for path in removed]
 
+    @critical
     def random_key(self) -> SafeStrTuple | None:
         """A uniformly random key, or None if empty; never copies values."""
-        with self._tree.lock:
+        fmt = self.serialization_format
+        rel = None
+        with self._tree as tree:
             node = self._here()
-            total = 0 if node is None else node.counts.get(self.serialization_format, 0)
-            if not total:
-                return None
-            rel = self._tree.pick(node, self.serialization_format, random.randrange(total))  # type: ignore[arg-type]
-        return tuple.__new__(SafeStrTuple, rel)
+            total = 0 if node is None else node.counts.get(fmt, 0)
+            if total:
+                rel = tree.pick(node, fmt, random.randrange(total))  # type: ignore[arg-type]
+        return None if rel is None else tuple.__new__(SafeStrTuple, rel)
 
     def _sorted_keys(self, max_n: int | None, newest_first: bool) -> list[SafeStrTuple]:
         """Order by write counter: exact write order, even within one clock tick."""
         if max_n is not None and max_n <= 0:
             return []
-        with self._tree.lock:
-            node = self._here()
+        node = self._here()
         if node is None:
             return []
         pairs = ((entry[COUNTER], (*rel, leaf))
@@ -296,13 +382,8 @@ class LocalDict(PersiDict[ValueType]):
     # --- views ----------------------------------------------------------------------------
 
     def get_subdict(self, prefix_key: PersiDictKey) -> Self:
-        """A view of the keys under ``prefix_key``, sharing this backend."""
-        prefix = to_prefix(prefix_key)
-        tree = self._tree
-        with tree:
-            node = self._here(create=True)
-            target = tree.locate(node, prefix, create=True)  # type: ignore[arg-type]
-            tree.mark_maybe_empty(target)  # type: ignore[arg-type]
+        """A view of the keys under ``prefix_key``, sharing this backend; creates nothing."""
+        target = self._tree.view_node((*self._path, *to_prefix(prefix_key)))
         return type(self)(backend=target, serialization_format=self.serialization_format,
                           append_only=self.append_only,
                           base_class_for_values=self.base_class_for_values,
@@ -310,13 +391,8 @@ class LocalDict(PersiDict[ValueType]):
 
     def subdicts(self) -> dict[str, Self]:
         """Map each first key segment (of keys of this format) to the view under it."""
-        fmt = self.serialization_format
-        with self._tree.lock:
-            node = self._here()
-            if node is None:
-                return {}
-            firsts = list(node.buckets.get(fmt, ()))
-            firsts += [name for name, c in node.children.items() if fmt in c.counts]
+        node = self._here()
+        firsts = [] if node is None else self._tree.first_segments(node, self.serialization_format)
         return {name: self.get_subdict(name) for name in firsts}
 
     # --- observing -------------------------------------------------------------------------

@@ -19,9 +19,13 @@ from typing import Any, Self
 
 from mixinforge import ParameterizableMixin, sort_dict_by_keys
 
-from .exceptions import MutationPolicyError
 from .conditional import ConditionalOperations
-from .jokers import DELETE_CURRENT, ITEM_NOT_AVAILABLE, KEEP_CURRENT, ETagIfExists, ETagValue, Joker, ValueType
+from .exceptions import MutationPolicyError
+from .interrupts import calls_out, critical
+from .jokers import (
+    DELETE_CURRENT, ITEM_NOT_AVAILABLE, KEEP_CURRENT, ETagIfExists, ETagValue, Joker, ValueType,
+    native,
+)
 from .keys import (
     NonEmptyPersiDictKey, NonEmptySafeStrTuple, PersiDictKey, SafeStrTuple, key_of, to_path,
 )
@@ -115,6 +119,7 @@ class PersiDict(ConditionalOperations[ValueType],
         if self._append_only:
             raise MutationPolicyError("append-only")
 
+    @calls_out
     def _validate_value(self, value: Any) -> None:
         if PersiDict in type(value).__mro__:
             msg = "Cannot store a PersiDict instance directly; store its contents (dict(d)) instead"
@@ -124,6 +129,7 @@ class PersiDict(ConditionalOperations[ValueType],
             msg = f"Value must be an instance of {base.__name__}, got {type(value).__name__}"
             raise TypeError(msg)
 
+    @calls_out
     def _validate_returned_value(self, value: Any) -> None:
         base = self.base_class_for_values
         if base is not None and not isinstance(value, base):
@@ -142,8 +148,9 @@ class PersiDict(ConditionalOperations[ValueType],
         return found[0]
 
     def __setitem__(self, key: NonEmptyPersiDictKey, value: ValueType | Joker) -> None:
-        """Store a copy of ``value``, or apply a joker. O(depth)."""
+        """Store a copy of ``value``, or apply a joker (ours or persidict's). O(depth)."""
         path = to_path(key)
+        value = native(value)
         if value is KEEP_CURRENT:
             return
         if value is DELETE_CURRENT:
@@ -202,20 +209,23 @@ class PersiDict(ConditionalOperations[ValueType],
 
     delete_if_exists = discard
 
+    @critical
     def setdefault(self, key: NonEmptyPersiDictKey, default: ValueType | None = None) -> ValueType:
         """Return the value of ``key``, first storing ``default`` if absent (atomic)."""
+        default = native(default)
         if isinstance(default, Joker):
             msg = "default must be a regular value, not a Joker command"
             raise TypeError(msg)
         path = to_path(key)
         with self._atomic():
             found = self._read(path)
-            if found is not None:
-                return found[0]
-            self._validate_value(default)
-            self._write(path, default)
-            return default  # type: ignore[return-value]
+            if found is None:
+                self._validate_value(default)
+                self._write(path, default)
+                found = (default, None)
+        return found[0]  # type: ignore[return-value]
 
+    @critical
     def pop(self, key: NonEmptyPersiDictKey, *args: Any) -> Any:
         """Remove ``key`` and return its value, or the default if given (atomic)."""
         if len(args) > 1:
@@ -227,18 +237,24 @@ class PersiDict(ConditionalOperations[ValueType],
             found = self._read(path)
             if found is not None:
                 self._delete(path)
-                return found[0]
+        if found is not None:
+            return found[0]
         if args:
             return args[0]
         raise KeyError(key_of(path))
 
+    @critical
     def popitem(self) -> tuple[SafeStrTuple, ValueType]:
         """Remove and return some (key, value) pair; KeyError if empty (atomic)."""
         self._check_delete_policy()
+        item = None
         with self._atomic():
-            for key in self.keys():
-                return key, self.pop(key)
-        raise KeyError("dictionary is empty")
+            key = next(iter(self.keys()), None)
+            if key is not None:
+                item = key, self.pop(key)
+        if item is None:
+            raise KeyError("dictionary is empty")
+        return item
 
     def __ior__(self, other: Mapping[Any, Any]) -> Self:  # type: ignore[override,misc]
         if not isinstance(other, Mapping):

@@ -420,7 +420,21 @@ class Side:
             return d.popitem()
         if name == "ior":
             other = args[0]
-            d |= {r(k): r(v) for k, v in other.items()} if isinstance(other, dict) else other
+            if isinstance(other, dict):
+                # Ours writes all items or none, persidict those before the first that fails
+                # (a documented difference, tested in test_local_dict_basics): put the items
+                # that may fail first, so that both write nothing when one fails.
+                def may_fail(kv: tuple[Any, Any]) -> bool:
+                    scratch = localdict_nb.LocalDict(
+                        base_class_for_values=d.base_class_for_values)
+                    try:
+                        scratch["k"] = resolve(kv[1], localdict_nb)
+                    except (TypeError, ValueError):
+                        return True
+                    return d.append_only and r(kv[0]) in d
+
+                other = {r(k): r(v) for k, v in sorted(other.items(), key=may_fail, reverse=True)}
+            d |= other
             return None
         if name == "eq":
             snapshot = dict(d.items())

@@ -137,7 +137,6 @@ NO_CHANGE: dict[str, Callable[[LocalDict], object]] = {
         "absent", transformer=lambda _: DELETE_CURRENT),
     "reads": lambda d: (d["k"], d.get_with_etag("k"), list(d.items()), len(d), "k" in d),
     "get_subdict": lambda d: d.get_subdict(["new", "view"]),
-    "clear_empty_view": lambda d: d.get_subdict("empty").clear(),
 }
 
 
@@ -158,13 +157,24 @@ def test_failed_write_produces_no_event(ours: LocalDict) -> None:
     assert events == []
 
 
-def test_prune_pass_that_removes_nothing_produces_no_event() -> None:
+def test_prune_pass_that_removes_nothing_still_reports_the_pass() -> None:
     d = LocalDict(prune_interval=1)
     d["k"] = 1
     events, _ = _recording(d)
     del d["k"]
     assert d.get_params()["backend"].tree.prune_passes == 1
-    assert _kinds(events) == [("delete", ("k",))]
+    assert _kinds(events) == [("delete", ("k",)), ("prune", ())]
+    assert events[-1].count == 0 and events[-1].removed == ()
+
+
+def test_clear_that_removes_nothing_still_reports_the_operation() -> None:
+    d = LocalDict(prune_interval=None)
+    d["k"] = 1
+    events, _ = _recording(d)
+    d.get_subdict("empty").clear()
+    assert _kinds(events) == [("clear", ("empty",))]
+    assert events[0].count == 0
+    assert d.get_params()["backend"].tree.ops_since_prune == 1
 
 
 def test_view_observer_sees_only_events_under_its_prefix(ours: LocalDict) -> None:

@@ -188,15 +188,19 @@ def test_a_pruned_view_keeps_reading_and_writing() -> None:
     assert _root(view).alive
 
 
-def test_a_view_created_on_an_empty_prefix_is_pruned_and_reattaches() -> None:
+def test_a_view_of_an_empty_prefix_creates_nothing_until_it_is_written() -> None:
     d = LocalDict(prune_interval=1)
     view = d.get_subdict(["p", "q"])
-    assert "p" in _root(d).children
-    d["k"] = 1
-    del d["k"]
-    assert "p" not in _root(d).children
+    deeper = view.get_subdict("s")
+    assert _root(d).children == {} and d.get_params()["backend"].tree.nodes == 1
+    assert len(view) == 0 and list(view) == [] and "r" not in view and view.subdicts() == {}
+    with pytest.raises(KeyError):
+        view["r"]
+    assert _root(d).children == {}
     view["r"] = 1
-    assert d["p", "q", "r"] == 1
+    deeper["t"] = 2
+    assert d["p", "q", "r"] == 1 and d["p", "q", "s", "t"] == 2
+    assert view.get_params()["backend"] is _root(d).children["p"].children["q"]
 
 
 FAILING_WRITES: dict[str, Callable[[Any], object]] = {
