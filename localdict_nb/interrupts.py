@@ -52,6 +52,8 @@ _SIGINT: Final = 2
 _MAIN: Final = threading.main_thread().ident
 _RETRY: Final = 0.001
 """Seconds between two reminders of a deferred interrupt while a critical section still runs."""
+_POLL: Final = 0.05
+"""Seconds a wait for a busy lock blocks before it lets a reminder in."""
 
 _MARKS: dict[CodeType, bool | None] = {}
 """Code object -> True for critical sections, False for code that calls out of them,
@@ -147,9 +149,12 @@ os.register_at_fork(after_in_child=_forget_helper)
 def acquire(lock: Any) -> None:
     """Wait for a busy ``lock`` (an RLock) from a critical section.
 
-    An interrupt cancels the wait, but once the lock is taken the section is in.
+    An interrupt cancels the wait, but once the lock is taken the section is in. The
+    wait wakes now and then, since a deferred interrupt's reminder (unlike a real
+    signal) does not cut a blocking wait short.
     """
-    lock.acquire()
+    while not lock.acquire(timeout=_POLL):
+        pass
 
 
 _MARKS[acquire.__code__] = None

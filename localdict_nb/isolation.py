@@ -1,16 +1,21 @@
 """Keeping stored values independent of the caller's objects.
 
 A write stores an independent copy and a read returns an independent copy, as
-persidict's ``deepcopy`` on both sides does, but cheaper:
+persidict's ``deepcopy`` on both sides does, but cheaper. How a value is kept
+is decided once, at write time:
 
 - immutable scalars (str, int, float, bytes, ...) are kept as they are;
-- anything else is kept as a pickle and loaded on read (several times faster
+- other values are kept as a pickle and loaded on read (several times faster
   than ``deepcopy`` for small containers, and smaller in memory);
-- a value that cannot be pickled is kept as a ``deepcopy``, and deep-copied on read.
+- a value that names anything defined in the notebook (a class, function or
+  object of ``__main__``, anywhere inside it) is kept as a ``deepcopy`` instead:
+  a pickle names its classes, and the notebook redefines or deletes them when a
+  cell is re-run, while a deep copy keeps the class object itself, as persidict does;
+- so is a value that cannot be pickled, or whose pickle cannot be loaded.
 
 A pickle that names a class or function (the STACK_GLOBAL opcode) is loaded
 once at write time, so that a value which pickles but cannot be rebuilt fails
-on the write, as persidict's deepcopy would, and never on a later read.
+on the write (or is deep-copied), never on a later read.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ DEEPCOPIED: Final = 2
 
 _IMMUTABLE: Final = frozenset({str, int, float, bool, bytes, complex, type(None)})
 _STACK_GLOBAL: Final = pickle.STACK_GLOBAL[0]
+_NOTEBOOK: Final = b"__main__"
 _PROTOCOL: Final = pickle.HIGHEST_PROTOCOL
 
 
@@ -42,7 +48,9 @@ def freeze(value: Any) -> tuple[Any, int]:
         payload = dumps(value, _PROTOCOL)
     except Exception:
         return copy.deepcopy(value), DEEPCOPIED
-    if _STACK_GLOBAL in payload:
+    if _STACK_GLOBAL in payload:  # it names classes or functions: can they be found again?
+        if _NOTEBOOK in payload:
+            return copy.deepcopy(value), DEEPCOPIED
         try:
             loads(payload)
         except Exception:

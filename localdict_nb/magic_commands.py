@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 
 from .backend import PAYLOAD, Node
-from .isolation import freeze
 from .local_dict import LocalDict
 from .magic_results import Help, Report, Table
 from .view import model
@@ -29,6 +28,12 @@ if TYPE_CHECKING:
 __all__ = ["Help"]
 
 _MAX_ROWS = 1_000
+
+
+def type_name(value: object) -> str:
+    """A value's class as users tell them apart: ``int``, ``persidict.local_dict.LocalDict``."""
+    cls = type(value)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
 def one_line(exc: BaseException) -> str:
@@ -225,23 +230,18 @@ def cmd_help(m: LocalDictMagics, args: argparse.Namespace) -> Help:
 
 
 def write_many(store: LocalDict, items: list[tuple[tuple[str, ...], Any]], name: str) -> Report:
-    """Write all items in one atomic step, after checking that every write will succeed."""
-    with store._atomic():  # noqa: SLF001
-        seen: set[tuple[str, ...]] = set()
-        for key, value in items:
-            if store.append_only and (key in seen or key in store):
-                why = "exists" if key in store else "is written twice in the cell"
-                raise UsageError(f"%%localdict: {name} is append-only and {_show(key)} {why}")
-            seen.add(key)
-            with _store_errors("%%localdict"):
-                store._validate_value(value)  # noqa: SLF001
-            try:
-                freeze(value)
-            except Exception as exc:
-                raise UsageError(f"%%localdict: the value of {_show(key)} cannot be stored: "
-                                 f"{one_line(exc)}") from None
-        with _store_errors("%%localdict"):
-            for key, value in items:
-                store[key] = value
+    """Write all items in one step (``LocalDict.update``): all of them or, on any error, none."""
+    seen: set[tuple[str, ...]] = set()
+    for key, _ in items:
+        if store.append_only and (key in seen or key in store):
+            why = "exists" if key in store else "is written twice in the cell"
+            raise UsageError(f"%%localdict: {name} is append-only and {_show(key)} {why}")
+        seen.add(key)
+    try:
+        store.update(items)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"%%localdict: {one_line(exc)}") from None
+    except Exception as exc:  # a value that cannot be copied: its own error, in one line
+        raise UsageError(f"%%localdict: a value cannot be stored: {one_line(exc)}") from None
     return Report(f"wrote {len(items):,} key(s) to {name} [{store.serialization_format}]",
                   count=len(items))

@@ -14,9 +14,7 @@ import keyword
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import (
-    Magics, line_cell_magic, magics_class, no_var_expand, output_can_be_silenced,
-)
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import MagicArgumentParser
 from IPython.utils.text import dedent
 
@@ -79,7 +77,8 @@ SUBCOMMANDS: dict[str, tuple[str, list[tuple[tuple[str, ...], dict[str, Any]]], 
 _CELL_USAGE = """%%localdict NAME [--format F] [--json]
     Each line of the cell is `key/path = python-expression` (blank lines and # comments
     are skipped), or with --json the cell is one JSON object {"key/path": value}. Every
-    expression is evaluated and every key checked first; then all are written in one go."""
+    expression is evaluated and every key checked first; then all are written in one go.
+    A key may contain `=`: then put spaces around the `=` that ends it (`a=b = 1`)."""
 
 
 def _build_parser() -> MagicArgumentParser:
@@ -100,6 +99,29 @@ def _cell_parser() -> MagicArgumentParser:
     parser.add_argument("--format", default=None)
     parser.add_argument("--json", action="store_true")
     return parser
+
+
+def _parse(parser: MagicArgumentParser, line: str, command: str, hint: str) -> Any:
+    """Parse a magic line; every mistake, even an unclosed quote, is one UsageError line."""
+    try:
+        return parser.parse_argstring(line)
+    except UsageError as exc:
+        raise UsageError(f"{command}: {exc} ({hint})") from None
+    except ValueError as exc:  # shlex: "No closing quotation", "No escaped character"
+        raise UsageError(f"{command}: {exc} in {line[:60]!r}: close the quote or drop it "
+                         f"({hint})") from None
+
+
+def _split_assignment(text: str) -> tuple[str, str]:
+    """Split a cell line ``key/path = expression`` at the ``=`` that ends the key.
+
+    A key may contain ``=`` but no spaces, so a spaced `` = `` ends it when there is
+    one before the expression; otherwise the first ``=`` does.
+    """
+    key, sep, expr = text.partition(" = ")
+    if not sep or " " in key.strip() or "=" not in key:
+        key, _, expr = text.partition("=")
+    return key.strip(), expr.strip()
 
 
 def usage(subcommand: str | None = None) -> str:
@@ -123,28 +145,26 @@ class LocalDictMagics(Magics):
     """The %localdict line magic and %%localdict cell magic."""
 
     @no_var_expand
-    @output_can_be_silenced
     @line_cell_magic
     def localdict(self, line: str, cell: str | None = None) -> Any:
-        line = line.strip().removesuffix(";")  # a trailing ; silences the output, nothing more
-        if cell is not None:
-            return self._cell(line, cell)
+        line = line.strip()
+        quiet = line.endswith(";")  # a trailing ; silences the result, as in Python cells
+        line = line.removesuffix(";").rstrip()
+        result = self._line(line) if cell is None else self._cell(line, cell)
+        return None if quiet else result
+
+    def _line(self, line: str) -> Any:
         tokens = line.split(None, 3) if line.split(None, 1)[:1] == ["set"] else None
         if tokens is not None and len(tokens) == 4:  # keep the expression as written
             return commands.set_value(self, tokens[1], tokens[2], tokens[3])
-        try:
-            args = _build_parser().parse_argstring(line)
-        except UsageError as exc:
-            raise UsageError(f"%localdict: {exc} (see %localdict help)") from None
+        args = _parse(_build_parser(), line, "%localdict", "see %localdict help")
         if args.command is None:
             return commands.Help(usage())
         return getattr(commands, f"cmd_{args.command}")(self, args)
 
     def _cell(self, line: str, cell: str) -> Any:
-        try:
-            args = _cell_parser().parse_argstring(line)
-        except UsageError as exc:
-            raise UsageError(f"%%localdict: {exc} (usage: {_CELL_USAGE.splitlines()[0]})") from None
+        args = _parse(_cell_parser(), line, "%%localdict",
+                      f"usage: {_CELL_USAGE.splitlines()[0]}")
         store = self.store(args.name)
         if args.format is not None and args.format != store.serialization_format:
             params = {**store.get_params(), "serialization_format": args.format}
@@ -160,6 +180,9 @@ class LocalDictMagics(Magics):
             data = json.loads(cell)
         except json.JSONDecodeError as exc:
             raise UsageError(f"%%localdict --json: the cell is not JSON: {exc}") from None
+        except RecursionError:
+            raise UsageError("%%localdict --json: the JSON nests too deeply for Python; "
+                             "store the nested part as one string instead") from None
         if not isinstance(data, dict):
             raise UsageError(f"%%localdict --json: the cell must be a JSON object, got {type(data).__name__}")
         return [(self.key(k, "%%localdict"), v) for k, v in data.items()]
@@ -170,11 +193,12 @@ class LocalDictMagics(Magics):
             text = raw.strip()
             if not text or text.startswith("#"):
                 continue
-            key, sep, expr = text.partition("=")
-            if not sep or not expr.strip():
-                raise UsageError(f"%%localdict: line {number} is not `key/path = expression`: {text[:60]!r}")
-            items.append((self.key(key.strip(), "%%localdict"),
-                          self.evaluate(expr.strip(), f"%%localdict line {number}")))
+            key, expr = _split_assignment(text)
+            if not key or not expr:
+                raise UsageError(f"%%localdict: line {number} is not `key/path = expression`: "
+                                 f"{text[:60]!r}")
+            items.append((self.key(key, "%%localdict"),
+                          self.evaluate(expr, f"%%localdict line {number}")))
         return items
 
     # --- helpers shared by the commands ----------------------------------------------------
@@ -186,7 +210,8 @@ class LocalDictMagics(Magics):
             raise UsageError(f"{command}: no variable {name!r}; create one with %localdict new {name}")
         value = ns[name]
         if not isinstance(value, LocalDict):
-            raise UsageError(f"{command}: {name!r} is a {type(value).__name__}, not a LocalDict")
+            raise UsageError(f"{command}: {name!r} is a {commands.type_name(value)}, not a "
+                             f"localdict_nb.LocalDict; create one with %localdict new NAME")
         return value
 
     def target(self, target: str, command: str) -> tuple[str, LocalDict]:
@@ -222,7 +247,7 @@ class LocalDictMagics(Magics):
             raise UsageError(f"{command}: {name!r} is not a valid Python name")
         ns = self.shell.user_ns  # type: ignore[union-attr]
         if name in ns and not isinstance(ns[name], LocalDict):
-            raise UsageError(f"{command}: {name!r} already holds a {type(ns[name]).__name__}; "
+            raise UsageError(f"{command}: {name!r} already holds a {commands.type_name(ns[name])}; "
                              "choose another name or delete it first")
         ns[name] = value
 

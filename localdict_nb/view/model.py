@@ -278,16 +278,13 @@ def search(store: LocalDict, query: str, limit: int = MAX_MATCHES) -> dict[str, 
         node = _view_node(store)
     if node is None:
         return result
-    found: list[str] = []
-    total = 0
+    found: dict[str, None] = {}  # every match once, also a key held in several formats
     for fmt in list(node.counts):
         for rel, items in tree.walk(node, fmt):
             prefix = join(rel) + SEP if rel else ""
             for leaf, _ in items:
                 path = prefix + leaf
                 if matches(path):
-                    total += 1
-                    if len(found) < limit and path not in found:
-                        found.append(path)
-    result.update(matches=found, total=total)
+                    found[path] = None
+    result.update(matches=list(islice(found, limit)), total=len(found))
     return result

@@ -168,15 +168,27 @@ class LocalDictTree(anywidget.AnyWidget):
         return self._clock() - self._last_flush >= FLUSH_INTERVAL
 
     def flush(self) -> bool:
-        """Send queued changes to the browser in one batch; tell whether there were any."""
+        """Send queued changes to the browser in one batch; tell whether there were any.
+
+        Changes elsewhere in the tree (which queue no event for a view of a prefix)
+        still change the header's tree-wide totals: those are sent too.
+        """
         events = self._queue.drain()
-        if not events or self._closed:
+        if self._closed:
             return False
+        summary = model.summary(self._store)
+        if not events:
+            if summary == self.summary:
+                return False
+            with self._lock:
+                self._last_flush = self._clock()
+                self.summary = summary
+            return True
         with self._lock:
             self._last_flush = self._clock()
             touched, changed = self._digest(events)
             with self.hold_sync():
-                self.summary = model.summary(self._store)
+                self.summary = summary
                 self.listings = self._listings(touched)
                 self.events = sorted([*self._strip, *self._prunes], key=lambda e: e["seq"])
                 self.changes = {"seq": self.changes.get("seq", 0) + 1, **changed}
@@ -238,6 +250,8 @@ class LocalDictTree(anywidget.AnyWidget):
                 latest.append(event)
         chosen = {id(e) for e in latest}
         for event in events:
+            if event.kind == "prune" and not event.count:
+                continue  # a pass that removed nothing: the header counts it, the strip need not
             if event.kind == "prune" or id(event) in chosen:
                 rel = event.path[n:] if event.path[:n] == prefix else ()
                 self._event_seq += 1

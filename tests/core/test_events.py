@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,9 @@ from localdict_nb import (
     ANY_ETAG, DELETE_CURRENT, ETAG_IS_THE_SAME, ITEM_NOT_AVAILABLE, KEEP_CURRENT, LocalDict,
     StoreEvent, Subscription,
 )
+
+
+from localdict_nb.events import EventQueue
 
 
 def _recording(d: LocalDict) -> tuple[list[StoreEvent], Subscription]:
@@ -283,3 +287,43 @@ def test_transform_item_events_arrive_after_it_finishes(ours: LocalDict) -> None
     assert seen_inside == [0]
     assert _kinds(events) == [("set", ("side",)), ("set", ("k",))]
     assert events[0].counter < events[1].counter
+
+
+def test_no_lost_wakeup_whatever_line_of_wait_a_write_lands_on() -> None:
+    """A write between any two lines of ``EventQueue.wait`` is drained now or wakes it again.
+
+    (Before, a write between ``armed = False`` and ``ready.clear()`` was wiped and no later
+    write set ``ready`` again: the tree view's live updates stopped for good.)
+    """
+    wait_code = {EventQueue.wait.__code__, EventQueue._rearm.__code__}  # noqa: SLF001
+    k = 0
+    while True:
+        k += 1
+        d = LocalDict()
+        queue = d.subscribe()
+        d["first"] = 0
+        lines = 0
+
+        def tracer(frame: Any, event: str, arg: Any) -> Any:
+            nonlocal lines
+            if frame.f_code not in wait_code:
+                return None
+            if event == "line":
+                lines += 1
+                if lines == k:
+                    d["during", "wait"] = k  # a writer in another thread, at this very line  # noqa: B023
+            return tracer
+
+        sys.settrace(tracer)
+        try:
+            woke = queue.wait(timeout=1)
+        finally:
+            sys.settrace(None)
+        assert woke
+        drained = [e.path for e in queue.drain()]
+        d["after"] = 1
+        assert queue.wait(timeout=1), f"a write at line {k} of wait() was lost; drained {drained}"
+        assert [e.path for e in queue.drain()][-1] == ("after",)
+        if lines < k:
+            break
+    assert k > 3

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import persidict
@@ -212,3 +214,55 @@ def test_snapshot_by_deepcopy_keeps_unpicklable_values(ours: LocalDict) -> None:
     snap = LocalDict(backend=copy.deepcopy(ours.get_params()["backend"]))
     assert snap["k"]["fn"] is len
     assert snap["k"]["local"].items == [1, 2]
+
+
+# --- values of classes defined in the notebook (__main__) ------------------------------------
+
+_POINT_V1 = '''
+class Point:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+'''
+_POINT_V2 = '''
+class Point:
+    __slots__ = ("x", "y", "z")
+'''
+
+
+@pytest.fixture
+def notebook() -> Iterator[dict[str, Any]]:
+    """The namespace of ``__main__``, where a notebook's cells define their classes."""
+    namespace = sys.modules["__main__"].__dict__
+    before = set(namespace)
+    yield namespace
+    for name in set(namespace) - before:
+        del namespace[name]
+
+
+@pytest.mark.parametrize("rerun", ["changed", "deleted"])
+@pytest.mark.parametrize("shape", ["bare", "nested"])
+def test_values_of_notebook_classes_read_back_after_the_class_cell_is_rerun(
+        impl: type, notebook: dict[str, Any], rerun: str, shape: str) -> None:
+    exec(_POINT_V1, notebook)  # noqa: S102 - a notebook cell
+    point = notebook["Point"](1, 2)
+    value = point if shape == "bare" else {"points": [point], "n": 1}
+    d = impl()
+    d["p"] = value
+    if rerun == "changed":
+        exec(_POINT_V2, notebook)  # noqa: S102 - the cell re-run with another layout
+    else:
+        del notebook["Point"]
+    got = d["p"]
+    got_point = got if shape == "bare" else got["points"][0]
+    assert (got_point.x, got_point.y) == (1, 2)
+    assert got_point is not point  # still an independent copy
+    assert [k for k, _ in d.items()] == [("p",)]
+
+
+def test_notebook_values_are_kept_as_deep_copies_and_the_rest_as_pickles(
+        notebook: dict[str, Any]) -> None:
+    exec(_POINT_V1, notebook)  # noqa: S102
+    assert freeze(notebook["Point"](1, 2))[1] == DEEPCOPIED
+    assert freeze([{"p": notebook["Point"](1, 2)}])[1] == DEEPCOPIED
+    assert freeze(notebook["Point"])[1] == DEEPCOPIED
+    assert freeze({"a": [1, 2], "when": datetime.date(2026, 1, 1)})[1] == PICKLED

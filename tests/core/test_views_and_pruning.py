@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import tracemalloc
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -296,3 +297,53 @@ def test_snapshot_of_a_view_node_is_rooted_at_the_view() -> None:
     assert snap.path == ()
     assert dict(LocalDict(backend=snap).items()) == {("1",): 1, ("2",): 2, ("b", "3"): 3}
     assert len(LocalDict(backend=snap)) == 3
+
+
+# --- deep keys -------------------------------------------------------------------------------
+
+
+def _bytes_for_one_key(depth: int) -> int:
+    key = tuple(f"s{i}" for i in range(depth))
+    tracemalloc.start()
+    try:
+        d = LocalDict()
+        d[key] = 1
+        size = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert d[key] == 1
+    return size
+
+
+def test_memory_of_a_key_grows_linearly_with_its_depth() -> None:
+    small, big = _bytes_for_one_key(1_000), _bytes_for_one_key(4_000)
+    assert big / small < 4 * 1.5, (small, big)  # quadratic would be 16x
+    assert big / 4_000 < 2_000  # bytes per level: a node and its small dicts
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_a_backend_with_a_key_of_depth_10000_pickles_and_copies(how: str) -> None:
+    key = tuple(f"s{i}" for i in range(10_000))
+    d = LocalDict()
+    d[key] = {"deep": True}
+    d["flat"] = 1
+    backend = d.get_params()["backend"]
+    copied = pickle.loads(pickle.dumps(backend)) if how == "pickle" else copy.deepcopy(backend)
+    again = LocalDict(backend=copied)
+    assert again[key] == {"deep": True} and again["flat"] == 1 and len(again) == 2
+    assert again.etag(key) == d.etag(key)
+    copied.tree.check()
+    again[key[:-1] + ("other",)] = 2
+    assert len(d) == 2
+
+
+def test_a_rebuilt_backend_prunes_the_empty_nodes_it_inherited() -> None:
+    d = LocalDict(prune_interval=None)
+    d["a", "b", "c"] = 1
+    d["keep"] = 1
+    del d["a", "b", "c"]
+    copied = copy.deepcopy(d.get_params()["backend"])
+    copied.tree.check()
+    again = LocalDict(backend=copied)
+    assert [tuple(p) for p in again.prune()] == [("a",)]
+    assert copied.tree.nodes == 1

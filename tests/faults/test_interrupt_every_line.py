@@ -244,16 +244,16 @@ def test_an_interrupt_at_any_line_leaves_the_store_whole(name: str, step: str) -
 
 
 def test_the_handler_replaces_only_pythons_default() -> None:
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    LocalDict()["k"] = 1
+    assert signal.getsignal(signal.SIGINT) is interrupts.on_sigint
+    for other in (signal.SIG_IGN, _custom_handler):
+        signal.signal(signal.SIGINT, other)
         LocalDict()["k"] = 1
-        assert signal.getsignal(signal.SIGINT) is interrupts.on_sigint
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        LocalDict()["k"] = 1
-        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        assert signal.getsignal(signal.SIGINT) is other
+
+
+def _custom_handler(signum: int, frame: Any) -> None:
+    """Some framework's own handler."""
 
 
 def test_outside_the_engine_the_handler_raises_at_once() -> None:
@@ -291,15 +291,39 @@ def test_a_real_sigint_cancels_a_wait_for_a_busy_lock() -> None:
     worker = threading.Thread(target=lambda: d.transform_item("k", transformer=slow))
     worker.start()
     assert holding.wait(10)
-    timer = threading.Timer(0.2, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
-    timer.start()
+    main = threading.main_thread().ident
+    pressed = threading.Timer(0.2, signal.pthread_kill, (main, signal.SIGINT))
     try:
         with pytest.raises(KeyboardInterrupt):
+            pressed.start()  # in the block, so the interrupt lands in it wherever it lands
             d["k"] = 100  # waits for the lock until the interrupt cancels the wait
         assert not release.is_set()
     finally:
         release.set()
         worker.join(10)
-        timer.cancel()
+        pressed.join()
     assert d["k"] == 1
     d.get_params()["backend"].tree.check()
+
+
+def test_an_interrupt_deferred_before_a_wait_for_a_busy_lock_still_cancels_it() -> None:
+    d = LocalDict()
+    d["k"] = 0
+    holding, release = threading.Event(), threading.Event()
+
+    def slow(v: Any) -> Any:
+        holding.set()
+        release.wait(30)
+        return v + 1
+
+    worker = threading.Thread(target=lambda: d.transform_item("k", transformer=slow))
+    worker.start()
+    assert holding.wait(10)
+    try:
+        with pytest.raises(KeyboardInterrupt):  # lands in _store, before it waits for the lock
+            _engine_lines(lambda: d.__setitem__("k", 100), 2)
+        assert worker.is_alive()  # the lock is still held: the wait was cut short
+    finally:
+        release.set()
+        worker.join(10)
+    assert d["k"] == 1

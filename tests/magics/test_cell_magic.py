@@ -171,3 +171,9 @@ def test_a_value_that_cannot_be_stored_writes_nothing(ip_data: TestingShell,
     assert type(info.value) is UsageError
     assert "generator" in str(info.value)
     assert snapshot(store) == before
+
+
+def test_a_key_that_contains_an_equals_sign(ip_data: TestingShell) -> None:
+    ip_data.run_cell("%%localdict d\na=b = 1\nx==y = 2 == 2\nplain=3\nc = {'k': 1}\n")
+    store = ip_data.user_ns["d"]
+    assert (store["a=b"], store["x==y"], store["plain"], store["c"]) == (1, True, 3, {"k": 1})

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import persidict
 import pytest
 from IPython.core.error import UsageError
 
@@ -32,7 +33,7 @@ BAD_LINES = [
         ("get", " a"), ("set", " a 1"), ("del", " a"), ("ls", ""), ("ls", "/a"), ("keys", ""),
         ("find", " *"), ("stats", ""), ("show", ""), ("prune", ""), ("clear", ""),
         ("sub", " a --as v")]),
-    *((f"{cmd} x{rest}", "'x' is a int, not a LocalDict") for cmd, rest in [
+    *((f"{cmd} x{rest}", "'x' is a int, not a localdict_nb.LocalDict") for cmd, rest in [
         ("get", " a"), ("set", " a 1"), ("del", " a"), ("ls", ""), ("keys", "/a"), ("stats", ""),
         ("clear", "")]),
     # invalid keys and prefixes
@@ -74,6 +75,13 @@ BAD_LINES = [
     ("new s --prune-interval x", "invalid int value: 'x'"),
     ("sub d users --as x", "'x' already holds a int"),
     ("sub d users --as 1x", "'1x' is not a valid Python name"),
+    # lines the argument parser cannot even split, or IPython cannot tokenize
+    ("get d 'a/b", "No closing quotation"),
+    ('ls d "', "No closing quotation"),
+    ("set d 'a 1", "bad key \"'a\""),
+    ("get d a\\", "bad key"),
+    # stores of another package
+    ("get p a", "'p' is a persidict.local_dict.LocalDict, not a localdict_nb.LocalDict"),
 ]
 
 BAD_CELLS = [
@@ -86,10 +94,13 @@ BAD_CELLS = [
     ("d", "a = 1\n.. = 2\n", "bad key '..'"),
     ("d", "a = 1\nb = undefined_name\n", "line 2: the expression 'undefined_name' raised NameError"),
     ("nope", "a = 1", "no variable 'nope'"),
-    ("x", "a = 1", "'x' is a int, not a LocalDict"),
+    ("x", "a = 1", "'x' is a int, not a localdict_nb.LocalDict"),
     ("d --format yaml", "a = 1", "'yaml'"),
     ("d --bogus", "a = 1", "unrecognized arguments: --bogus"),
     ("ao", "new = 1\nk = 2\n", "ao is append-only and k exists"),
+    ("d --json", "[" * 100_000 + "]" * 100_000, "nests too deeply"),
+    ("d --json", '{"a": ' + "[" * 5_000 + "]" * 5_000 + "}", "nests too deeply"),
+    ("d", "a=b=1", "raised SyntaxError"),
 ]
 
 
@@ -97,6 +108,7 @@ BAD_CELLS = [
 def ip_bad(ip_data: TestingShell) -> TestingShell:
     """``ip_data`` plus ``x = 5`` (not a store) and an append-only store ``ao`` holding ``k``."""
     ip_data.user_ns["x"] = 5
+    ip_data.user_ns["p"] = persidict.LocalDict()
     ip_data.run_cell("%localdict new ao --append-only")
     ip_data.run_cell("%localdict set ao k 1")
     return ip_data
@@ -147,6 +159,9 @@ def test_bad_cell_is_a_one_line_usage_error_that_changes_nothing(
     "x = %localdict get d nope",
     "%%localdict d --json\n{bad",
     "%%localdict d\nnot an assignment",
+    "%localdict get d 'a/b",
+    "%localdict ls d [ ;",
+    "%%localdict d --json\n" + "[" * 100_000,
 ])
 def test_the_shell_shows_one_line_and_no_traceback(
         ip_bad: TestingShell, capsys: pytest.CaptureFixture[str], cell: str) -> None:
@@ -209,3 +224,34 @@ def test_an_expression_with_a_multiline_message_gives_one_line(ip_data: TestingS
     expr = '(_ for _ in ()).throw(ValueError("first line\\nsecond line"))'
     message = usage_error(ip_data, ip_data.run_line_magic, "localdict", f"set d k {expr}")
     assert "ValueError: first line" in message
+
+
+@pytest.mark.parametrize("line", ["ls d/typo", "ls d/users/u9/x --depth 3", "keys d/nothing/here",
+                                  "keys d/nothing *", "show d/not/yet", "find d nothing/*"])
+def test_reading_commands_never_create_nodes(ip_bad: TestingShell, line: str,
+                                             closing: Any) -> None:
+    store = ip_bad.user_ns["d"]
+    tree = store.get_params()["backend"].tree
+    nodes, listing = tree.nodes, ip_bad.run_line_magic("localdict", "ls d --depth 3").rows
+    try:
+        result = ip_bad.run_line_magic("localdict", line)
+    except UsageError as exc:
+        assert "nothing is stored under" in str(exc)
+    else:
+        if line.startswith("show"):
+            closing(result)
+    assert tree.nodes == nodes
+    assert ip_bad.run_line_magic("localdict", "ls d --depth 3").rows == listing
+    tree.check()
+
+
+def test_ls_of_a_prefix_that_holds_nothing_says_so(ip_bad: TestingShell) -> None:
+    message = usage_error(ip_bad, ip_bad.run_line_magic, "localdict", "ls d/typo")
+    assert message == "%localdict ls: nothing is stored under 'd/typo'"
+
+
+@pytest.mark.parametrize("line", ["find d [", "keys d [", "find d (", "keys d/users {"])
+def test_brackets_that_python_would_not_close_are_just_patterns(ip_bad: TestingShell,
+                                                                line: str) -> None:
+    table = ip_bad.run_cell(f"%localdict {line}").result
+    assert list(table) == [] and "0 " in table.note

@@ -382,3 +382,13 @@ def test_search_in_a_view_is_relative_to_its_prefix() -> None:
     assert sorted(found["matches"]) == sorted(f"item_4{i}" for i in range(10))
     assert model.search(view, "user_")["total"] == 0
     assert model.search(d.get_subdict("user_1"), "s1/item_7")["matches"] == ["s1/item_7"]
+
+
+def test_search_counts_a_key_in_two_formats_once() -> None:
+    d = LocalDict()
+    js = LocalDict(backend=d.get_params()["backend"], serialization_format="json")
+    d["a", "k"] = 1
+    js["a", "k"] = 2
+    js["a", "j"] = 3
+    result = model.search(d, "a/")
+    assert result["matches"] == ["a/k", "a/j"] and result["total"] == 2

@@ -347,8 +347,9 @@ def test_a_view_widget_shows_only_its_prefix(make_tree: MakeTree) -> None:
     assert _names(tree) == ["b", "x"]
     d["other", "k"] = 1
     d["top"] = "changed"
-    assert tree.flush() is False
-    assert tree.changes["seq"] == 0
+    assert tree.flush() is True  # the header's tree-wide totals moved ...
+    assert tree.summary["counter"] == d.write_counter
+    assert tree.changes["seq"] == 0 and tree.events == []  # ... and nothing under the view
     d["a", "b", "d"] = 3
     del d["a", "x"]
     assert tree.flush() is True
@@ -401,3 +402,25 @@ def test_the_live_view_converges_under_concurrent_writers(
     assert tree.listings["w1"] == model.listing(d, ("w1",), CHUNK)
     assert tree.listings[""] == model.listing(d, (), CHUNK)
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_a_prune_pass_and_a_clear_that_remove_nothing_still_update_the_header(
+        make_tree: MakeTree) -> None:
+    d = _sample()
+    tree = make_tree(d)
+    d.prune()
+    assert tree.flush() and tree.summary["prune_passes"] == 1
+    d.get_subdict("nothing").clear()
+    assert tree.flush() and tree.summary["ops_since_prune"] == 1
+    assert [e["kind"] for e in tree.events] == ["clear"]  # a pass that removed nothing: no entry
+    assert tree.summary == model.summary(d)
+
+
+def test_the_view_of_a_subdict_follows_writes_elsewhere_in_the_tree(make_tree: MakeTree) -> None:
+    d = _sample()
+    tree = make_tree(d.get_subdict("a"))
+    d["elsewhere", "deep", "key"] = 1
+    assert tree.flush()
+    assert (tree.summary["counter"], tree.summary["nodes"]) == (d.write_counter, 5)
+    assert tree.events == []  # the change is not under the view
+    assert not tree.flush()
