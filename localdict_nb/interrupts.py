@@ -88,9 +88,8 @@ def on_sigint(signum: int, frame: FrameType | None) -> None:
     """The SIGINT handler: inside a critical section ask again later, else raise now."""
     global _deferred
     if in_critical(frame):
-        if not _deferred:
-            _deferred = True
-            _wake.put(None)
+        _deferred = True
+        _wake.put(None)
         return
     _deferred = False
     raise KeyboardInterrupt
@@ -105,17 +104,16 @@ _helper: threading.Thread | None = None
 def _ask_again() -> None:
     """The helper thread: re-send a deferred interrupt until the handler raises it.
 
-    Nothing runs between the check of ``_deferred`` and ``interrupt_main`` that
-    could let the main thread take the GIL (no call, no loop jump), so a reminder
-    is never sent for an interrupt the handler has raised already.
+    It stops while the handler is not ours (the cell ended: ipykernel ignores SIGINT
+    between cells). Nothing runs between its check of ``_deferred`` and
+    ``interrupt_main`` that could let the main thread take the GIL (no call, no loop
+    jump), so it never re-sends an interrupt that the handler has raised already.
     """
-    global _deferred
     while True:
         _wake.get()
         while True:
-            if _signal.getsignal(_SIGINT) is not on_sigint:  # e.g. the cell ended: drop it
-                _deferred = False
-            if not _deferred:
+            ours = _signal.getsignal(_SIGINT) is on_sigint
+            if not (ours and _deferred):
                 break
             _thread.interrupt_main(_SIGINT)
             time.sleep(_RETRY)

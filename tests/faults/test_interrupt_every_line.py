@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -277,8 +277,17 @@ def test_an_observer_can_be_interrupted_and_the_store_stays_whole() -> None:
     d.get_params()["backend"].tree.check()
 
 
-def test_a_real_sigint_cancels_a_wait_for_a_busy_lock() -> None:
-    """The kernel stays interruptible while another thread holds the tree (a slow transformer)."""
+@dataclass
+class Busy:
+    """A store whose lock another thread holds, in a slow transformer, until ``release``."""
+
+    d: LocalDict
+    worker: threading.Thread
+    release: threading.Event
+
+
+@pytest.fixture
+def busy() -> Iterator[Busy]:
     d = LocalDict()
     d["k"] = 0
     holding, release = threading.Event(), threading.Event()
@@ -291,39 +300,27 @@ def test_a_real_sigint_cancels_a_wait_for_a_busy_lock() -> None:
     worker = threading.Thread(target=lambda: d.transform_item("k", transformer=slow))
     worker.start()
     assert holding.wait(10)
-    main = threading.main_thread().ident
-    pressed = threading.Timer(0.2, signal.pthread_kill, (main, signal.SIGINT))
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            pressed.start()  # in the block, so the interrupt lands in it wherever it lands
-            d["k"] = 100  # waits for the lock until the interrupt cancels the wait
-        assert not release.is_set()
-    finally:
-        release.set()
-        worker.join(10)
-        pressed.join()
+    yield Busy(d, worker, release)
+    release.set()
+    worker.join(10)
     assert d["k"] == 1
     d.get_params()["backend"].tree.check()
 
 
-def test_an_interrupt_deferred_before_a_wait_for_a_busy_lock_still_cancels_it() -> None:
-    d = LocalDict()
-    d["k"] = 0
-    holding, release = threading.Event(), threading.Event()
-
-    def slow(v: Any) -> Any:
-        holding.set()
-        release.wait(30)
-        return v + 1
-
-    worker = threading.Thread(target=lambda: d.transform_item("k", transformer=slow))
-    worker.start()
-    assert holding.wait(10)
+def test_a_real_sigint_cancels_a_wait_for_a_busy_lock(busy: Busy) -> None:
+    """The kernel stays interruptible while another thread holds the tree (a slow transformer)."""
+    pressed = threading.Timer(0.2, signal.pthread_kill,
+                              (threading.main_thread().ident, signal.SIGINT))
     try:
-        with pytest.raises(KeyboardInterrupt):  # lands in _store, before it waits for the lock
-            _engine_lines(lambda: d.__setitem__("k", 100), 2)
-        assert worker.is_alive()  # the lock is still held: the wait was cut short
+        with pytest.raises(KeyboardInterrupt):
+            pressed.start()  # in the block, so the interrupt lands in it wherever it lands
+            busy.d["k"] = 100  # waits for the lock until the interrupt cancels the wait
+        assert busy.worker.is_alive()  # the lock is still held: the wait was cut short
     finally:
-        release.set()
-        worker.join(10)
-    assert d["k"] == 1
+        pressed.join()
+
+
+def test_an_interrupt_deferred_before_a_wait_for_a_busy_lock_still_cancels_it(busy: Busy) -> None:
+    with pytest.raises(KeyboardInterrupt):  # lands in _store, before it waits for the lock
+        _engine_lines(lambda: busy.d.__setitem__("k", 100), 2)
+    assert busy.worker.is_alive()
