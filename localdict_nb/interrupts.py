@@ -19,7 +19,7 @@ So the engine defers the interrupt instead (trio's idea, ``trio/_core/_ki.py``):
   notes it and wakes a helper thread, which calls ``_thread.interrupt_main`` until
   the handler, run again at Python's next check for signals, finds no critical
   section running and raises the interrupt. So it arrives right after the
-  operation (within a thread switch or a millisecond), also when the operation
+  operation (within a few milliseconds: a thread switch), also when the operation
   fails, and no code has to remember to deliver it; however many signals come
   meanwhile, one interrupt is raised. The handler only sets a flag and puts a
   token in a ``SimpleQueue``, which is safe to do from a signal handler.
