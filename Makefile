@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps js-deps test test-js test-py test-e2e bench demo
+.PHONY: install system-deps js-deps lint test test-js test-py test-e2e bench demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,15 @@ js-deps:
 test-js: js-deps
 	cd js && node build.mjs --check && npm run --silent check && npm test
 
+# Style checked by machine: ruff (lint, imports, docstrings, private access) and mypy --strict.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 test-py: install
 	$(BIN)/python -m pytest
 
-test: system-deps test-js test-py
+test: system-deps test-js lint test-py
 
 bench: install
 	$(BIN)/python bench/bench_engine.py
@@ -40,10 +45,13 @@ bench: install
 test-e2e: install system-deps
 	$(BIN)/python -m pytest tests/e2e
 
-# Install the package with JupyterLab and open the quickstart tutorial. JupyterLab prints the
-# URL to open; pass JUPYTER_ARGS=--no-browser on a machine without a browser.
+# Install the package with JupyterLab and open the quickstart tutorial. JupyterLab serves
+# notebooks/ and prints (and opens, when there is a browser) the URL of the quickstart notebook
+# itself, not the Launcher; pass JUPYTER_ARGS=--no-browser on a machine without a browser.
 JUPYTER_ARGS ?=
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+DEMO_NOTEBOOK := 01-quickstart.ipynb
 demo: $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[demo]"
-	$(BIN)/python -m jupyter lab notebooks/01-quickstart.ipynb $(ROOT_FLAG) $(JUPYTER_ARGS)
+	$(BIN)/python -m jupyter lab --ServerApp.root_dir=notebooks \
+	  --LabApp.default_url=/lab/tree/$(DEMO_NOTEBOOK) $(ROOT_FLAG) $(JUPYTER_ARGS)

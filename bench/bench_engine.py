@@ -3,7 +3,8 @@
 
 Run from the repository root with the project's interpreter::
 
-    python bench/bench_engine.py                 # sizes 100000,1000000, 5 repeats (<10 min, 2 cores)
+    python bench/bench_engine.py                 # sizes 100000,1000000, 5 repeats
+                                                 # (<10 min, 2 cores)
     python bench/bench_engine.py --quick         # smoke run: size 2000, 2 repeats (seconds)
     python bench/bench_engine.py --sizes 100000 --repeats 3 --no-memory
 
@@ -80,7 +81,8 @@ SEED = 20240601
 def key_for(shape: str, i: int) -> tuple[str, str, str] | str:
     """The i-th key: 1M items make 1000 users x 10 sessions x 100 items, or "key_i"."""
     if shape == "3seg":
-        return (f"user_{i // ITEMS_PER_USER}", f"session_{(i // ITEMS_PER_SESSION) % SESSIONS_PER_USER}",
+        return (f"user_{i // ITEMS_PER_USER}",
+                f"session_{(i // ITEMS_PER_SESSION) % SESSIONS_PER_USER}",
                 f"item_{i % ITEMS_PER_SESSION}")
     return f"key_{i}"
 
@@ -151,7 +153,7 @@ class _NoGC:
 def time_set(store: Any, keys: list[Any], values: list[Any]) -> int:
     with _NoGC():
         t0 = clock_ns()
-        for k, v in zip(keys, values):
+        for k, v in zip(keys, values, strict=True):
             store[k] = v
         return clock_ns() - t0
 
@@ -367,7 +369,7 @@ def measure_memory(cells: list[tuple[int, str, str]], method: str, jobs: int,
 
     memory: dict[tuple[int, str], dict[str, dict[str, Any]]] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for (size, shape, impl), got in zip(cells, pool.map(one, cells)):
+        for (size, shape, impl), got in zip(cells, pool.map(one, cells), strict=True):
             memory.setdefault((size, shape), {})[impl] = got
     return memory
 
@@ -548,8 +550,9 @@ def main(argv: list[str] | None = None) -> int:
         memory_worker(impl, shape, int(size), method)
         return 0
 
-    import localdict_nb
     import persidict
+
+    import localdict_nb
     global clock_ns  # noqa: PLW0603
     clock_ns = CLOCKS[args.clock]
     start = time.perf_counter()

@@ -29,7 +29,8 @@ def build(n: int) -> LocalDict:
     d: LocalDict = LocalDict()
     users = max(1, n // 1000)
     for i in range(n):
-        d[f"user_{i % users}", f"session_{i // users % 10}", f"item_{i}"] = {"id": i, "score": i / 2}
+        key = (f"user_{i % users}", f"session_{i // users % 10}", f"item_{i}")
+        d[key] = {"id": i, "score": i / 2}
     return d
 
 
@@ -47,7 +48,7 @@ def first_sync(store: LocalDict, repeats: int) -> None:
     times, sizes = [], []
     for _ in range(repeats):
         holder: list[LocalDictTree] = []
-        times.append(timed(lambda: holder.append(LocalDictTree(store, live=False))))
+        times.append(timed(lambda holder=holder: holder.append(LocalDictTree(store, live=False))))
         widget = holder[0]
         state = widget.get_state()
         sizes.append(len(json.dumps({k: state[k] for k in _DATA_TRAITS}).encode()))

@@ -1,4 +1,4 @@
-// Bundle js/src into localdict_nb/static/{widget.js,widget.css}.
+// Bundle js/src into localdict_nb/view/static/{widget.js,widget.css}.
 //   node build.mjs          build once
 //   node build.mjs --watch  rebuild on change
 //   node build.mjs --check  build in memory, exit 1 if the committed bundle differs
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const outdir = path.resolve(here, "..", "localdict_nb", "static");
+const outdir = path.resolve(here, "..", "localdict_nb", "view", "static");
 const banner = "/* localdict_nb tree view, built from js/src by js/build.mjs: do not edit. */";
 
 /** @type {import("esbuild").BuildOptions} */

@@ -3,28 +3,91 @@
 ``LocalDict`` is a drop-in replacement for ``persidict.LocalDict``: the same
 names are importable from here. Importing this package never imports IPython
 or the widget stack.
+
+Layers, each a folder, arrows down only: ``magics`` (``%localdict``) -> ``view``
+(the tree widget) -> ``engine`` (LocalDict). This module sits above all three:
+it re-exports the engine's public API, wires the view into the engine's display
+hook (imported when a store is first shown), and loads the magics for
+``%load_ext localdict_nb``.
 """
 
-from .events import StoreEvent, Subscription
-from .exceptions import BackendError, ConcurrencyConflictError, MutationPolicyError
-from .jokers import (
-    ALWAYS_RETRIEVE, ANY_ETAG, CONTINUE_NORMAL_EXECUTION, DELETE_CURRENT, ETAG_HAS_CHANGED,
-    ETAG_IS_THE_SAME, EXECUTION_IS_COMPLETE, IF_ETAG_CHANGED, ITEM_NOT_AVAILABLE, KEEP_CURRENT,
-    NEVER_RETRIEVE, VALUE_NOT_RETRIEVED, AlwaysRetrieveFlag, AnyETagFlag,
-    ConditionalOperationResult, ContinueNormalExecutionFlag, DeleteCurrentFlag,
-    ETagConditionFlag, ETagHasChangedFlag, ETagIfExists, ETagIsTheSameFlag, ETagValue,
-    ExecutionIsCompleteFlag, IfETagChangedRetrieveFlag, ItemNotAvailableFlag, Joker,
-    KeepCurrentFlag, NeverRetrieveFlag, OperationResult, RetrieveValueFlag, StatusFlag,
-    TransformingFunction, ValueNotRetrievedFlag, ValueType,
+from typing import Any
+
+from .engine import (
+    ALWAYS_RETRIEVE,
+    ANY_ETAG,
+    CONTINUE_NORMAL_EXECUTION,
+    DELETE_CURRENT,
+    ETAG_HAS_CHANGED,
+    ETAG_IS_THE_SAME,
+    EXECUTION_IS_COMPLETE,
+    IF_ETAG_CHANGED,
+    ITEM_NOT_AVAILABLE,
+    KEEP_CURRENT,
+    NEVER_RETRIEVE,
+    SAFE_CHARS_SET,
+    SAFE_STRING_MAX_LENGTH,
+    VALUE_NOT_RETRIEVED,
+    AlwaysRetrieveFlag,
+    AnyETagFlag,
+    BackendError,
+    ConcurrencyConflictError,
+    ConditionalOperationResult,
+    ContinueNormalExecutionFlag,
+    DeleteCurrentFlag,
+    ETagConditionFlag,
+    ETagHasChangedFlag,
+    ETagIfExists,
+    ETagIsTheSameFlag,
+    ETagValue,
+    ExecutionIsCompleteFlag,
+    IfETagChangedRetrieveFlag,
+    ItemNotAvailableFlag,
+    Joker,
+    KeepCurrentFlag,
+    LocalDict,
+    MutationPolicyError,
+    NeverRetrieveFlag,
+    NonEmptyPersiDictKey,
+    NonEmptySafeStrTuple,
+    OperationResult,
+    PersiDict,
+    PersiDictKey,
+    RetrieveValueFlag,
+    SafeStrTuple,
+    StatusFlag,
+    StoreEvent,
+    Subscription,
+    TransformingFunction,
+    ValueNotRetrievedFlag,
+    ValueType,
+    contains_unsafe_chars,
+    get_safe_chars,
+    replace_unsafe_chars,
 )
-from .keys import (
-    SAFE_CHARS_SET, SAFE_STRING_MAX_LENGTH, NonEmptySafeStrTuple, SafeStrTuple,
-    contains_unsafe_chars, get_safe_chars, replace_unsafe_chars,
-)
-from .local_dict import LocalDict
-from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey
+from .engine import showing as _showing
 
 __version__ = "0.1.0"
+
+
+def _view_layer() -> _showing.Shower:
+    """The view layer, imported when a store is first shown."""
+    from .view import display
+
+    return display
+
+
+_showing.install(_view_layer)
+
+
+def tree(store: LocalDict[Any], **kwargs: Any) -> Any:
+    """A new live tree view widget of ``store``, to display or place in layouts.
+
+    Keyword arguments go to ``localdict_nb.view.widget.LocalDictTree``.
+    """
+    from .view.widget import LocalDictTree
+
+    return LocalDictTree(store, **kwargs)
 
 
 def load_ipython_extension(ipython: object) -> None:
@@ -42,15 +105,17 @@ def unload_ipython_extension(ipython: object) -> None:
 
 __all__ = [
     "ALWAYS_RETRIEVE", "ANY_ETAG", "CONTINUE_NORMAL_EXECUTION", "DELETE_CURRENT",
-    "ETAG_HAS_CHANGED", "ETAG_IS_THE_SAME", "EXECUTION_IS_COMPLETE", "IF_ETAG_CHANGED", "ITEM_NOT_AVAILABLE", "KEEP_CURRENT", "NEVER_RETRIEVE",
-    "SAFE_CHARS_SET", "SAFE_STRING_MAX_LENGTH", "VALUE_NOT_RETRIEVED",
-    "AlwaysRetrieveFlag", "AnyETagFlag", "BackendError", "ConcurrencyConflictError",
-    "ConditionalOperationResult", "ContinueNormalExecutionFlag", "DeleteCurrentFlag", "ETagConditionFlag", "ETagHasChangedFlag",
-    "ETagIfExists", "ETagIsTheSameFlag", "ETagValue", "ExecutionIsCompleteFlag", "IfETagChangedRetrieveFlag",
-    "ItemNotAvailableFlag", "Joker", "KeepCurrentFlag", "LocalDict", "MutationPolicyError",
-    "NeverRetrieveFlag", "NonEmptyPersiDictKey", "NonEmptySafeStrTuple", "OperationResult",
-    "PersiDict", "PersiDictKey", "RetrieveValueFlag", "SafeStrTuple", "StatusFlag", "StoreEvent",
-    "Subscription", "TransformingFunction", "ValueNotRetrievedFlag", "ValueType",
-    "__version__", "contains_unsafe_chars", "get_safe_chars", "load_ipython_extension", "replace_unsafe_chars",
-    "unload_ipython_extension",
+    "ETAG_HAS_CHANGED", "ETAG_IS_THE_SAME", "EXECUTION_IS_COMPLETE", "IF_ETAG_CHANGED",
+    "ITEM_NOT_AVAILABLE", "KEEP_CURRENT", "NEVER_RETRIEVE", "SAFE_CHARS_SET",
+    "SAFE_STRING_MAX_LENGTH", "VALUE_NOT_RETRIEVED", "AlwaysRetrieveFlag", "AnyETagFlag",
+    "BackendError", "ConcurrencyConflictError", "ConditionalOperationResult",
+    "ContinueNormalExecutionFlag", "DeleteCurrentFlag", "ETagConditionFlag",
+    "ETagHasChangedFlag", "ETagIfExists", "ETagIsTheSameFlag", "ETagValue",
+    "ExecutionIsCompleteFlag", "IfETagChangedRetrieveFlag", "ItemNotAvailableFlag", "Joker",
+    "KeepCurrentFlag", "LocalDict", "MutationPolicyError", "NeverRetrieveFlag",
+    "NonEmptyPersiDictKey", "NonEmptySafeStrTuple", "OperationResult", "PersiDict",
+    "PersiDictKey", "RetrieveValueFlag", "SafeStrTuple", "StatusFlag", "StoreEvent",
+    "Subscription", "TransformingFunction", "ValueNotRetrievedFlag", "ValueType", "__version__",
+    "contains_unsafe_chars", "get_safe_chars", "load_ipython_extension", "replace_unsafe_chars",
+    "tree", "unload_ipython_extension",
 ]

@@ -1,5 +1,9 @@
 """The live tree view of a LocalDict: an anywidget and what it shows.
 
-Imported only when a dict is displayed (``LocalDict.tree``, ``_repr_mimebundle_``,
-``_display_``), so ``import localdict_nb`` stays free of the widget stack.
+The middle layer: it reads stores through ``engine.inspection`` and fills the
+engine's display hook (``display``); the magics build on it. Imported only when a
+store is first shown, so ``import localdict_nb`` stays free of the widget stack.
+Modules: ``protocol`` (the contract with the browser), ``model`` (what is shown),
+``requests`` (what the browser may ask), ``widget`` (the anywidget), ``display``
+(the hook and the static fallbacks); ``static/`` holds the JS bundle.
 """

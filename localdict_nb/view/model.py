@@ -2,8 +2,8 @@
 
 Nothing here knows about widgets: ``summary``, ``listing``, ``detail`` and
 ``search`` return the JSON-ready dicts that ``protocol.py`` describes, and
-``preview`` turns any value into bounded text without ever raising.
-Every function reads the backend under its lock and copies only what it shows.
+``preview`` turns any value into bounded text without ever raising. The backend
+is read only through the engine's ``inspection`` module.
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ import reprlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from itertools import islice
 from typing import Any
 
-from ..backend import COUNTER, KIND, PAYLOAD, TIMESTAMP, Entry, Node
-from ..isolation import thaw
-from ..local_dict import LocalDict
+from localdict_nb.engine import inspection
+from localdict_nb.engine.inspection import Leaf
+from localdict_nb.engine.local_dict import LocalDict
+
 from .protocol import DETAIL_CHARS, MAX_MATCHES, ROW_PREVIEW_CHARS, SEP
 
 __all__ = ["PreviewCache", "detail", "join", "listing", "preview", "python_key", "search",
@@ -40,63 +42,38 @@ def split(path: str) -> tuple[str, ...]:
     return tuple(path.split(SEP)) if path else ()
 
 
-def _view_node(store: LocalDict) -> Node | None:
-    return store._here()  # noqa: SLF001 - the view is part of the package
-
-
-def summary(store: LocalDict) -> dict[str, Any]:
+def summary(store: LocalDict[Any]) -> dict[str, Any]:
     """Totals for the header: keys per format under the view, and the tree's state."""
-    tree = store._tree  # noqa: SLF001
-    with tree.lock:
-        node = _view_node(store)
-        formats = dict(sorted(node.counts.items())) if node is not None else {}
-        return {
-            "prefix": list(store.prefix), "format": store.serialization_format,
-            "formats": formats, "keys": sum(formats.values()), "nodes": tree.nodes,
-            "counter": tree.counter, "ops_since_prune": tree.ops_since_prune,
-            "prune_interval": store._prune_interval,  # noqa: SLF001
-            "prune_passes": tree.prune_passes,
-        }
+    s = inspection.summary(store)
+    return {
+        "prefix": list(s.prefix), "format": s.format, "formats": s.formats,
+        "keys": sum(s.formats.values()), "nodes": s.nodes, "counter": s.counter,
+        "ops_since_prune": s.ops_since_prune, "prune_interval": s.prune_interval,
+        "prune_passes": s.prune_passes,
+    }
 
 
-def listing(store: LocalDict, rel: tuple[str, ...], limit: int,
+def listing(store: LocalDict[Any], rel: tuple[str, ...], limit: int,
             previews: PreviewCache | None = None) -> dict[str, Any] | None:
     """The first ``limit`` rows under ``rel`` (child nodes, then keys); None if no such node.
 
     O(limit): child nodes and buckets are read in insertion order, never sorted.
     """
-    tree = store._tree  # noqa: SLF001
-    with tree.lock:
-        base = _view_node(store)
-        node = None if base is None else tree.locate(base, rel)
-        if node is None:
-            return None
-        n_children = len(node.children)
-        total = n_children + sum(len(b) for b in node.buckets.values())
-        nodes = [(name, dict(c.counts), c.last_write)
-                 for name, c in islice(node.children.items(), limit)]
-        room = limit - len(nodes)
-        leaves: list[tuple[str, str, Entry]] = []
-        for fmt, bucket in node.buckets.items():
-            if room <= 0:
-                break
-            leaves += [(name, fmt, entry) for name, entry in islice(bucket.items(), room)]
-            room = limit - len(nodes) - len(leaves)
-        abs_path = node.path
+    found = inspection.listing(store, rel, limit)
+    if found is None:
+        return None
     prefix = join(rel) + SEP if rel else ""
     rows: list[dict[str, Any]] = [
-        {"name": name, "path": prefix + name, "type": "node", "counts": counts,
-         "last_write": last_write}
-        for name, counts, last_write in nodes
+        {"name": c.name, "path": prefix + c.name, "type": "node", "counts": c.counts,
+         "last_write": c.last_write}
+        for c in found.children
     ]
     cache = previews or PreviewCache()
-    for name, fmt, entry in leaves:
-        rows.append({
-            "name": name, "path": prefix + name, "type": "leaf", "format": fmt,
-            "etag": str(entry[COUNTER]), "ts": entry[TIMESTAMP],
-            "preview": cache.row_preview((*abs_path, name), fmt, entry),
-        })
-    return {"rows": rows, "total": total}
+    rows += [{"name": leaf.name, "path": prefix + leaf.name, "type": "leaf",
+              "format": leaf.format, "etag": leaf.etag, "ts": leaf.timestamp,
+              "preview": cache.row_preview(store.prefix, leaf)}
+             for leaf in found.leaves]
+    return {"rows": rows, "total": found.total}
 
 
 def python_key(rel: tuple[str, ...], name: str = "d") -> str:
@@ -108,26 +85,23 @@ def _quote(segment: str) -> str:
     return '"' + segment + '"'  # safe characters never need escaping
 
 
-def detail(store: LocalDict, rel: tuple[str, ...], fmt: str, name: str = "d",
+def detail(store: LocalDict[Any], rel: tuple[str, ...], fmt: str, name: str = "d",
            key_prefix: tuple[str, ...] = ()) -> dict[str, Any]:
     """The selected key's metadata and a preview of at most DETAIL_CHARS characters."""
-    tree = store._tree  # noqa: SLF001
-    with tree.lock:
-        base = _view_node(store)
-        entry = None if base is None or not rel else tree.lookup(base, rel, fmt)
+    leaf = inspection.entry(store, rel, fmt)
     path = join(rel)
-    if entry is None:
+    if leaf is None:
         return {"path": path, "format": fmt, "found": False}
-    value, type_name = _thaw_for_view(entry)
+    value, type_name = _load(leaf)
     text, truncated = preview(value, DETAIL_CHARS)
-    return {"path": path, "format": fmt, "found": True, "etag": str(entry[COUNTER]),
-            "ts": entry[TIMESTAMP], "type": type_name, "preview": text, "truncated": truncated,
+    return {"path": path, "format": fmt, "found": True, "etag": leaf.etag,
+            "ts": leaf.timestamp, "type": type_name, "preview": text, "truncated": truncated,
             "python": python_key((*key_prefix, *rel), name)}
 
 
-def _thaw_for_view(entry: Entry) -> tuple[Any, str]:
+def _load(leaf: Leaf) -> tuple[Any, str]:
     try:
-        value = thaw(entry[PAYLOAD], entry[KIND])
+        value = leaf.value()
     except Exception as exc:  # a value that no longer loads must not break the view
         return _Placeholder(f"<value cannot be loaded: {type(exc).__name__}>"), "?"
     return value, type(value).__name__
@@ -239,15 +213,15 @@ class PreviewCache:
         self._items: OrderedDict[tuple[Any, ...], str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def row_preview(self, path: tuple[str, ...], fmt: str, entry: Entry) -> str:
-        """The short preview of a stored entry, loading the value only on a miss."""
-        key = (path, fmt, entry[COUNTER])
+    def row_preview(self, prefix: tuple[str, ...], leaf: Leaf) -> str:
+        """The short preview of a stored key, loading the value only on a miss."""
+        key = ((*prefix, *leaf.path), leaf.format, leaf.counter)
         with self._lock:
             text = self._items.get(key)
             if text is not None:
                 self._items.move_to_end(key)
                 return text
-        value, _ = _thaw_for_view(entry)
+        value, _ = _load(leaf)
         text = preview(value, ROW_PREVIEW_CHARS)[0]
         with self._lock:
             self._items[key] = text
@@ -263,7 +237,7 @@ def _matcher(query: str) -> Callable[[str], bool]:
     return lambda path: query in path
 
 
-def search(store: LocalDict, query: str, limit: int = MAX_MATCHES) -> dict[str, Any]:
+def search(store: LocalDict[Any], query: str, limit: int = MAX_MATCHES) -> dict[str, Any]:
     """Find keys (of every format) whose whole path matches ``query``.
 
     A substring, or a glob when the query has ``*``, ``?`` or ``[``; paths are
@@ -273,18 +247,10 @@ def search(store: LocalDict, query: str, limit: int = MAX_MATCHES) -> dict[str, 
     if not query:
         return result
     matches = _matcher(query)
-    tree = store._tree  # noqa: SLF001
-    with tree.lock:
-        node = _view_node(store)
-    if node is None:
-        return result
     found: dict[str, None] = {}  # every match once, also a key held in several formats
-    for fmt in list(node.counts):
-        for rel, items in tree.walk(node, fmt):
-            prefix = join(rel) + SEP if rel else ""
-            for leaf, _ in items:
-                path = prefix + leaf
-                if matches(path):
-                    found[path] = None
+    for rel, _ in inspection.key_paths(store):
+        path = join(rel)
+        if matches(path):
+            found[path] = None
     result.update(matches=list(islice(found, limit)), total=len(found))
     return result

@@ -1,5 +1,6 @@
-"""Validation of what the browser asks for (the ``expanded``, ``limits``,
-``selected`` and ``query`` traits).
+"""Validation of what the browser asks for: the request traits of the widget.
+
+The browser may set ``expanded``, ``limits``, ``selected`` and ``query``.
 
 Each check returns a clean value or raises RequestError naming the problem, so
 the widget can ignore a malformed or hostile request with a warning.
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..keys import SAFE_CHARS_SET
+from localdict_nb.engine.keys import SAFE_CHARS_SET
+
 from .protocol import MAX_EXPANDED, MAX_LIMIT, MAX_PATH_CHARS, MAX_QUERY_CHARS, SEP
 
 __all__ = ["RequestError", "check_expanded", "check_limits", "check_query", "check_selected"]
@@ -66,7 +68,8 @@ def check_limits(value: Any) -> dict[str, int]:
     clean = {}
     for path, limit in value.items():
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-            msg = f"limit for {_describe(path)} must be an int from 1 to {MAX_LIMIT}; got {_describe(limit)}"
+            msg = (f"limit for {_describe(path)} must be an int from 1 to {MAX_LIMIT}; "
+                   f"got {_describe(limit)}")
             raise RequestError(msg)
         clean[check_path(path)] = limit
     return clean
@@ -80,7 +83,8 @@ def check_selected(value: Any) -> dict[str, str]:
     if not value:
         return {}
     if set(value) != {"path", "format"}:
-        msg = f"selected needs exactly the fields 'path' and 'format'; got {sorted(map(str, value))[:5]}"
+        msg = ("selected needs exactly the fields 'path' and 'format'; "
+               f"got {sorted(map(str, value))[:5]}")
         raise RequestError(msg)
     fmt = value["format"]
     if not isinstance(fmt, str) or not 0 < len(fmt) <= 64 or not set(fmt) <= SAFE_CHARS_SET:

@@ -11,7 +11,6 @@ Requests from the browser are validated; a bad one is ignored with a warning.
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 from collections import deque
@@ -22,23 +21,20 @@ from typing import Any
 import anywidget
 import traitlets as t
 
-from ..events import StoreEvent
-from ..local_dict import LocalDict
+from localdict_nb.engine.events import EventKind, StoreEvent
+from localdict_nb.engine.local_dict import LocalDict
+
 from . import model
-from .display import static_bundle, variable_name
+from .fallback import static_bundle
+from .host import ipython, variable_name
 from .protocol import CHUNK, EVENTS_KEPT, FLUSH_INTERVAL, MAX_CHANGED_PATHS, PRUNES_KEPT
 from .requests import RequestError, check_expanded, check_limits, check_query, check_selected
 
 __all__ = ["LocalDictTree"]
 
 logger = logging.getLogger("localdict_nb.view")
-_STATIC = Path(__file__).resolve().parent.parent / "static"
+_STATIC = Path(__file__).resolve().parent / "static"
 _CHANGE_BUCKET = {"set": "set", "delete": "deleted", "clear": "deleted", "prune": "pruned"}
-
-
-def _ipython() -> Any:
-    ipython = sys.modules.get("IPython")
-    return ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
 
 
 class _Touched:
@@ -84,9 +80,10 @@ class LocalDictTree(anywidget.AnyWidget):
     """The selected leaf's metadata and preview."""
     search_result = t.Dict().tag(sync=True)
     """The answer to ``query``."""
-    events = t.List().tag(sync=True)
+    events: t.List[dict[str, Any]] = t.List().tag(sync=True)
     """The event strip: latest changes, prune entries kept longer."""
-    changes = t.Dict({"seq": 0, "set": [], "deleted": [], "pruned": []}).tag(sync=True)
+    changes: t.Dict[str, Any] = t.Dict(
+        {"seq": 0, "set": [], "deleted": [], "pruned": []}).tag(sync=True)
     """What the last flush changed, for flashing rows."""
     notice = t.Unicode("").tag(sync=True)
     """A short message for the user, e.g. why a request was ignored."""
@@ -99,7 +96,7 @@ class LocalDictTree(anywidget.AnyWidget):
     query = t.Any("").tag(sync=True)
     """Browser -> Python: the search query."""
 
-    def __init__(self, store: LocalDict, *, name: str | None = None,
+    def __init__(self, store: LocalDict[Any], *, name: str | None = None,
                  key_prefix: tuple[str, ...] = (),
                  clock: Callable[[], float] = time.monotonic, live: bool = True,
                  **kwargs: Any) -> None:
@@ -131,7 +128,7 @@ class LocalDictTree(anywidget.AnyWidget):
         if live:
             self._thread = threading.Thread(target=self._run, name="ldnb-flush", daemon=True)
             self._thread.start()
-            self._shell = _ipython()
+            self._shell = ipython()
             if self._shell is not None:  # send what a cell changed as soon as it ends
                 self._shell.events.register("post_run_cell", self._after_cell)
 
@@ -143,7 +140,7 @@ class LocalDictTree(anywidget.AnyWidget):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The widget view, plus the static text and HTML of the store for other renderers."""
-        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle: Any = super()._repr_mimebundle_(**kwargs)  # (data, metadata), or data alone
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data.update(static_bundle(self._store))
         return bundle
@@ -208,7 +205,7 @@ class LocalDictTree(anywidget.AnyWidget):
         n = len(prefix)
         listed = {(*prefix, *model.split(p)) for p in self.listings}
         parents: set[tuple[str, ...]] = set()
-        leaves: dict[tuple[str, ...], str] = {}
+        leaves: dict[tuple[str, ...], EventKind] = {}
         others: list[StoreEvent] = []
         for event in events:
             kind, path = event[0], event[1]
@@ -255,9 +252,10 @@ class LocalDictTree(anywidget.AnyWidget):
             if event.kind == "prune" or id(event) in chosen:
                 rel = event.path[n:] if event.path[:n] == prefix else ()
                 self._event_seq += 1
-                entry = {"seq": self._event_seq, "kind": event.kind, "key": model.join(rel),
-                         "format": event.format, "counter": event.counter,
-                         "ts": event.timestamp, "count": event.count}
+                entry: dict[str, Any] = {
+                    "seq": self._event_seq, "kind": event.kind, "key": model.join(rel),
+                    "format": event.format, "counter": event.counter,
+                    "ts": event.timestamp, "count": event.count}
                 if event.kind == "prune":
                     entry["removed"] = [model.join(p[n:]) for p in event.removed
                                         if p[:n] == prefix][:MAX_CHANGED_PATHS]

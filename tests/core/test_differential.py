@@ -343,7 +343,9 @@ class Side:
         """Apply ``op``; return the raw result (exceptions propagate)."""
         name, t, *args = op
         d = self.target(t)
-        r = lambda x: resolve(x, self.mod)
+        def r(x: Any) -> Any:
+            return resolve(x, self.mod)
+
         if name == "set":
             key, value = args
             d[r(key)] = r(value)

@@ -23,7 +23,8 @@ def test_import_does_not_load_ipython_or_widgets() -> None:
     code = (
         "import sys, localdict_nb\n"
         "d = localdict_nb.LocalDict(); d['a', 'b'] = 1; assert d['a', 'b'] == 1\n"
-        "heavy = [m for m in ('IPython', 'ipywidgets', 'anywidget', 'traitlets') if m in sys.modules]\n"
+        "heavy = [m for m in ('IPython', 'ipywidgets', 'anywidget', 'traitlets')"
+        " if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,7 +12,7 @@ import persidict
 import pytest
 
 from localdict_nb import ANY_ETAG, NEVER_RETRIEVE, LocalDict
-from localdict_nb.isolation import AS_IS, DEEPCOPIED, PICKLED, freeze, thaw
+from localdict_nb.engine.isolation import AS_IS, DEEPCOPIED, PICKLED, freeze, thaw
 
 
 class TwoArgError(Exception):

@@ -12,7 +12,11 @@ import pytest
 
 import localdict_nb
 from localdict_nb import (
-    SAFE_CHARS_SET, SAFE_STRING_MAX_LENGTH, NonEmptySafeStrTuple, SafeStrTuple, get_safe_chars,
+    SAFE_CHARS_SET,
+    SAFE_STRING_MAX_LENGTH,
+    NonEmptySafeStrTuple,
+    SafeStrTuple,
+    get_safe_chars,
     replace_unsafe_chars,
 )
 

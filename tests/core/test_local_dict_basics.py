@@ -12,7 +12,7 @@ import pytest
 
 import localdict_nb
 from localdict_nb import LocalDict
-from localdict_nb.backend import Tree
+from localdict_nb.engine.backend import Tree
 
 FLAG_NAMES = ["KEEP_CURRENT", "DELETE_CURRENT", "ITEM_NOT_AVAILABLE", "VALUE_NOT_RETRIEVED",
               "ANY_ETAG", "ETAG_IS_THE_SAME", "ETAG_HAS_CHANGED", "ALWAYS_RETRIEVE",

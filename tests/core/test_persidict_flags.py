@@ -19,7 +19,11 @@ import pytest
 
 import localdict_nb
 from localdict_nb import (
-    ALWAYS_RETRIEVE, ITEM_NOT_AVAILABLE, VALUE_NOT_RETRIEVED, LocalDict, SafeStrTuple,
+    ALWAYS_RETRIEVE,
+    ITEM_NOT_AVAILABLE,
+    VALUE_NOT_RETRIEVED,
+    LocalDict,
+    SafeStrTuple,
 )
 
 
@@ -88,7 +92,7 @@ def test_every_persidict_flag_has_ours_with_the_same_names() -> None:
         if isinstance(value, persidict.jokers_and_status_flags.SingletonMixin) and name.isupper():
             ours = getattr(localdict_nb, name)
             assert type(ours).__name__ == type(value).__name__
-            assert localdict_nb.jokers.native(value) is ours
+            assert localdict_nb.engine.jokers.native(value) is ours
             assert copy.deepcopy(ours) is ours and pickle.loads(pickle.dumps(ours)) is ours
     assert isinstance(localdict_nb.EXECUTION_IS_COMPLETE, localdict_nb.StatusFlag)
     assert repr(localdict_nb.CONTINUE_NORMAL_EXECUTION) == "CONTINUE_NORMAL_EXECUTION"
@@ -98,7 +102,8 @@ def test_flags_are_understood_without_importing_persidict() -> None:
     code = (
         "import sys, localdict_nb as l\n"
         "d = l.LocalDict(); d['k'] = l.KEEP_CURRENT; d['a'] = 1; d['a'] = l.DELETE_CURRENT\n"
-        "d.set_item_if('b', value=2, condition=l.ETAG_IS_THE_SAME, expected_etag=l.ITEM_NOT_AVAILABLE)\n"
+        "d.set_item_if('b', value=2, condition=l.ETAG_IS_THE_SAME,"
+        " expected_etag=l.ITEM_NOT_AVAILABLE)\n"
         "assert dict(d.items()) == {('b',): 2}\n"
         "print('persidict' in sys.modules)\n"
     )

@@ -31,7 +31,7 @@ from localdict_nb import (
     MutationPolicyError,
     OperationResult,
 )
-from localdict_nb.backend import COUNTER, Node, Tree
+from localdict_nb.engine.backend import COUNTER, Node, Tree
 
 FORMATS: tuple[str, ...] = ("pkl", "json")
 PRUNE_INTERVALS: tuple[int | None, ...] = (None, 1, 2, 5, 64)

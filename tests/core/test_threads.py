@@ -28,7 +28,7 @@ from localdict_nb import (
     KEEP_CURRENT,
     LocalDict,
 )
-from localdict_nb.backend import COUNTER, Tree
+from localdict_nb.engine.backend import COUNTER, Tree
 
 N_THREADS = 8
 HANG_GUARD_SECONDS = 300.0  # only turns a deadlock into a failure; never a speed check

@@ -12,7 +12,7 @@ import pytest
 
 import localdict_nb
 from localdict_nb import ANY_ETAG, ITEM_NOT_AVAILABLE, LocalDict
-from localdict_nb.backend import Node
+from localdict_nb.engine.backend import Node
 
 
 class TwoArgError(Exception):

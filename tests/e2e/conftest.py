@@ -511,7 +511,8 @@ _JS_CELL_ERRORS = _js(
     const model = w.content.widgets[i].model;  // markdown cells have no outputs
     const outputs = model.outputs ? model.outputs.toJSON() : [];
     return outputs.filter((o) => o.output_type === 'error')
-                  .map((o) => o.ename + ': ' + o.evalue + '\\n' + (o.traceback || []).join('\\n'));""",
+                  .map((o) => o.ename + ': ' + o.evalue + '\\n'
+                              + (o.traceback || []).join('\\n'));""",
 )
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

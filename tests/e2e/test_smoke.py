@@ -9,7 +9,9 @@ from playwright.sync_api import expect
 
 CELLS = [
     'print("hello from the e2e kernel:", 6 * 7)',
-    'import ipywidgets\nslider = ipywidgets.IntSlider(value=7, max=10, description="e2e slider")\nslider',
+    'import ipywidgets\n'
+    'slider = ipywidgets.IntSlider(value=7, max=10, description="e2e slider")\n'
+    'slider',
     """\
 import anywidget
 import traitlets

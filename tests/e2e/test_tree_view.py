@@ -228,7 +228,8 @@ print("written:", sum(1 for k in d.keys() if k[0] == "live"))""",
                 const row = [...tree.querySelectorAll('[role="treeitem"][aria-level="1"]')]
                     .find((r) => r.querySelector('.ldnb-name')?.textContent === 'live');
                 const counts = row && row.querySelector('.ldnb-counts');
-                window.__ldnbSamples.push({done: run.done, text: counts ? counts.textContent : null});
+                window.__ldnbSamples.push(
+                    {done: run.done, text: counts ? counts.textContent : null});
             }, 25);
         }""",
         run.run_id,

@@ -1,4 +1,4 @@
-"""Ctrl-C at every line: a KeyboardInterrupt injected into each engine operation, one line at a time.
+"""Ctrl-C at every line: a KeyboardInterrupt injected into each engine operation, a line at a time.
 
 A real SIGINT runs the process's SIGINT handler in the main thread between two bytecodes, with
 the frame it interrupted. These tests do the same thing on purpose, the way SQLite's fault tests
@@ -33,14 +33,21 @@ import pytest
 
 import localdict_nb
 from localdict_nb import (
-    ANY_ETAG, DELETE_CURRENT, ETAG_IS_THE_SAME, ITEM_NOT_AVAILABLE, KEEP_CURRENT, LocalDict,
-    MutationPolicyError, StoreEvent, interrupts,
+    ANY_ETAG,
+    DELETE_CURRENT,
+    ETAG_IS_THE_SAME,
+    ITEM_NOT_AVAILABLE,
+    KEEP_CURRENT,
+    LocalDict,
+    MutationPolicyError,
+    StoreEvent,
 )
+from localdict_nb.engine import interrupts
 
 from .conftest import lock_is_free
 
 _PACKAGE = Path(localdict_nb.__file__).parent
-_ENGINE = {str(p) for p in _PACKAGE.glob("*.py") if not p.name.startswith("magic")}
+_ENGINE = {str(p) for p in (_PACKAGE / "engine").glob("*.py")}  # the engine layer
 
 
 @dataclass
@@ -232,7 +239,7 @@ def test_an_interrupt_at_any_line_leaves_the_store_whole(name: str, step: str) -
         world = make_world()
         where = f"{name}, interrupted at engine {step} {k}"
         try:
-            lines = _engine_lines(lambda: operation(world), k, step)  # noqa: B023
+            lines = _engine_lines(lambda world=world: operation(world), k, step)
             if lines < k:
                 break
             wait_for_interrupt()
@@ -259,7 +266,7 @@ def _custom_handler(signum: int, frame: Any) -> None:
 def test_outside_the_engine_the_handler_raises_at_once() -> None:
     LocalDict()["k"] = 1
     with pytest.raises(KeyboardInterrupt):
-        interrupts.on_sigint(signal.SIGINT, sys._getframe())
+        interrupts.on_sigint(signal.SIGINT, sys._getframe())  # noqa: SLF001 - the frame a handler gets
 
 
 def test_an_observer_can_be_interrupted_and_the_store_stays_whole() -> None:
@@ -268,7 +275,8 @@ def test_an_observer_can_be_interrupted_and_the_store_stays_whole() -> None:
 
     def slow_observer(event: StoreEvent) -> None:
         calls.append(event)
-        signal.getsignal(signal.SIGINT)(signal.SIGINT, sys._getframe())
+        handler = signal.getsignal(signal.SIGINT)
+        handler(signal.SIGINT, sys._getframe())  # noqa: SLF001 - the frame a signal handler gets
 
     d.observe(slow_observer)
     with pytest.raises(KeyboardInterrupt):

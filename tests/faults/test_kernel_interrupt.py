@@ -74,7 +74,9 @@ print("whole", len(d))
 
 
 @pytest.fixture
-def kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[KernelManager, BlockingKernelClient]]:
+def kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[tuple[KernelManager, BlockingKernelClient]]:
     kernels = tmp_path / "kernels"
     write_kernel_spec(str(kernels / "python3"))
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))

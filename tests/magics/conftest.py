@@ -112,7 +112,7 @@ def closing() -> Iterator[Callable[[Any], LocalDictTree]]:
     for widget in made:
         widget.close()
     for widget in made:
-        thread = widget._thread
+        thread = widget._thread  # noqa: SLF001 - the widget's sync thread must have ended
         if thread is not None:
             thread.join(timeout=10)
             assert not thread.is_alive()

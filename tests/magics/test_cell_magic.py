@@ -4,7 +4,7 @@ import pytest
 from IPython.core.error import UsageError
 
 from localdict_nb import LocalDict
-from localdict_nb.magic_results import Report
+from localdict_nb.magics.results import Report
 
 from .conftest import TestingShell, snapshot
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from localdict_nb import LocalDict
-from localdict_nb.magic_results import Help, Report, Table
-from localdict_nb.magics import SUBCOMMANDS, LocalDictMagics
+from localdict_nb.magics import LocalDictMagics
+from localdict_nb.magics.results import Help, Report, Table
+from localdict_nb.magics.spec import SUBCOMMANDS
 from localdict_nb.view.widget import LocalDictTree
 
 from .conftest import DATA, TestingShell
@@ -258,9 +259,9 @@ def test_sub_binds_a_live_view(ip_data: TestingShell, store: LocalDict) -> None:
 
 def test_help_lists_every_subcommand_with_an_example(ip: TestingShell) -> None:
     text = repr(magic(ip, "help"))
-    for name, (summary, _, example) in SUBCOMMANDS.items():
-        assert re.search(rf"^  {name} +{re.escape(summary)}$", text, re.MULTILINE)
-        assert f"e.g. {example}" in text
+    for name, sub in SUBCOMMANDS.items():
+        assert re.search(rf"^  {name} +{re.escape(sub.summary)}$", text, re.MULTILINE)
+        assert f"e.g. {sub.example}" in text
     assert "%%localdict NAME" in text
     assert isinstance(magic(ip, ""), Help)  # no subcommand: the same overview
 
@@ -272,9 +273,9 @@ def test_help_of_one_subcommand_has_its_arguments_and_an_example(ip: TestingShel
     assert isinstance(help_, Help)
     text = repr(help_)
     assert text.startswith(f"%localdict {name}")
-    assert f"Example:\n  {SUBCOMMANDS[name][2]}" in text
-    for flags, options in SUBCOMMANDS[name][1]:
-        assert options["help"] in text, flags
+    assert f"Example:\n  {SUBCOMMANDS[name].example}" in text
+    for arg in SUBCOMMANDS[name].args:
+        assert arg.options["help"] in text, arg.flags
     assert "<pre>" in help_._repr_html_()
 
 
@@ -284,8 +285,8 @@ def test_the_docstring_explains_everything(ip: TestingShell,
     info = ip.object_inspect("%localdict")
     assert info["found"]
     assert info["docstring"].split() == doc.split()
-    for name, (_, _, example) in SUBCOMMANDS.items():
-        assert example in doc, name
+    for name, sub in SUBCOMMANDS.items():
+        assert sub.example in doc, name
     assert "%%localdict NAME [--format F] [--json]" in doc
     assert "trailing ``;``" in doc
     ip.run_cell("%localdict?")

@@ -9,8 +9,9 @@ from IPython.core.error import UsageError
 
 import localdict_nb
 from localdict_nb import LocalDict
-from localdict_nb.magic_completion import candidates, complete_localdict
-from localdict_nb.magics import SUBCOMMANDS, LocalDictMagics
+from localdict_nb.magics import LocalDictMagics
+from localdict_nb.magics.completion import candidates, complete_localdict
+from localdict_nb.magics.spec import SUBCOMMANDS
 
 from .conftest import DATA, TestingShell
 

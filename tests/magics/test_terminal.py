@@ -63,6 +63,7 @@ def test_a_terminal_session(tmp_path: Path) -> None:
         "a/    node  pkl 1     #1",
     ]
     assert len(bogus) == 1
-    assert bogus[0].startswith("UsageError: %localdict: argument SUBCOMMAND: invalid choice: 'bogus'")
+    assert bogus[0].startswith(
+        "UsageError: %localdict: argument SUBCOMMAND: invalid choice: 'bogus'")
     assert not any("Traceback" in line for lines in outputs for line in lines)
     assert not any("<table" in line for lines in outputs for line in lines)

@@ -231,7 +231,7 @@ def test_unsafe_keys_raise_errors_that_name_the_fix(run_notebook: Run) -> None:
 def test_format_buckets_on_one_backend_count_separately(run_notebook: Run) -> None:
     out = text(cell(run_notebook("03-keys-formats-subdicts"), "check-buckets"))
     assert "pkl keys: 2, json keys: 2, txt keys: 1" in out
-    assert "json 2, pkl 2, txt 1" in out
+    assert "json 2 · pkl 2 · txt 1" in out
 
 
 # --- 04: ETags and conditional writes -----------------------------------------------------------

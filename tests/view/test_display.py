@@ -12,6 +12,8 @@ import pytest
 
 import localdict_nb.view.display as display
 from localdict_nb import LocalDict
+from localdict_nb.engine import inspection
+from localdict_nb.view import fallback, host
 from localdict_nb.view.widget import LocalDictTree
 
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -24,7 +26,7 @@ def shown() -> Iterator[list[Any]]:
     items: list[Any] = []
     yield items
     for item in items:
-        widget = item.__dict__.get("_shared_tree") if isinstance(item, LocalDict) else item
+        widget = display._shared.get(id(item)) if isinstance(item, LocalDict) else item  # noqa: SLF001
         if widget is not None:
             widget.close()
             if widget._thread is not None:  # noqa: SLF001
@@ -33,7 +35,7 @@ def shown() -> Iterator[list[Any]]:
 
 @pytest.fixture
 def in_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(display, "_in_kernel", lambda: True)
+    monkeypatch.setattr(display, "in_kernel", lambda: True)
 
 
 def _store() -> LocalDict:
@@ -52,7 +54,7 @@ def test_outside_a_kernel_the_bundle_is_static_text_and_html(shown: list[Any]) -
     shown.append(d)
     bundle = d._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/html"}
-    assert "_shared_tree" not in d.__dict__
+    assert id(d) not in display._shared  # noqa: SLF001 - no widget was made
     assert "LocalDict" in bundle["text/plain"]
     assert "evil" in bundle["text/plain"]
     assert "a/" in bundle["text/plain"]
@@ -81,12 +83,12 @@ def test_static_fallbacks_are_bounded(shown: list[Any]) -> None:
 
 
 def test_in_kernel_detection(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert display._in_kernel() is False  # noqa: SLF001
+    assert host.in_kernel() is False
     shell = types.SimpleNamespace(kernel=object())
     monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
-    assert display._in_kernel() is True  # noqa: SLF001
+    assert host.in_kernel() is True
     monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace())
-    assert display._in_kernel() is False  # noqa: SLF001
+    assert host.in_kernel() is False
 
 
 def test_in_a_kernel_the_bundle_also_has_the_widget_view(shown: list[Any],
@@ -95,8 +97,8 @@ def test_in_a_kernel_the_bundle_also_has_the_widget_view(shown: list[Any],
     shown.append(d)
     bundle = d._repr_mimebundle_()
     assert {"text/plain", "text/html", _WIDGET_MIME} <= set(bundle)
-    assert bundle["text/plain"] == display.text_summary(d)
-    assert bundle["text/html"] == display.static_html(d)
+    assert bundle["text/plain"] == fallback.text_summary(d)
+    assert bundle["text/html"] == fallback.static_html(d)
     assert _model_id(bundle) == d._display_().model_id
 
 
@@ -107,11 +109,11 @@ def test_displaying_twice_reuses_one_widget_until_it_is_closed(shown: list[Any],
     first = d._repr_mimebundle_()
     assert _model_id(d._repr_mimebundle_()) == _model_id(first)
     widget = d._display_()
-    observers = len(d._tree.observers)  # noqa: SLF001
+    observers = inspection.summary(d).observers
     widget.close()
     again = d._repr_mimebundle_()
     assert _model_id(again) != _model_id(first)
-    assert len(d._tree.observers) == observers  # noqa: SLF001
+    assert inspection.summary(d).observers == observers
 
 
 def test_display_hook_returns_the_shared_widget(shown: list[Any]) -> None:
@@ -120,13 +122,13 @@ def test_display_hook_returns_the_shared_widget(shown: list[Any]) -> None:
     widget = d._display_()
     assert isinstance(widget, LocalDictTree)
     assert d._display_() is widget
-    assert display.shared_tree(d) is widget
-    assert len(d._tree.observers) == 1  # noqa: SLF001
+    assert display.shared_widget(d) is widget
+    assert inspection.summary(d).observers == 1
     widget.close()
     fresh = d._display_()
     assert fresh is not widget
     assert isinstance(fresh, LocalDictTree)
-    assert len(d._tree.observers) == 1  # noqa: SLF001
+    assert inspection.summary(d).observers == 1
 
 
 def test_tree_returns_a_new_widget_each_time(shown: list[Any]) -> None:
@@ -137,7 +139,7 @@ def test_tree_returns_a_new_widget_each_time(shown: list[Any]) -> None:
     assert isinstance(second, LocalDictTree)
     assert first is not second
     assert first.model_id != second.model_id
-    assert len(d._tree.observers) == 2  # noqa: SLF001
+    assert inspection.summary(d).observers == 2
     view = d.get_subdict("a").tree(live=False)
     shown.append(view)
     assert view.summary["prefix"] == ["a"]

@@ -122,7 +122,8 @@ def test_listing_rows_nodes_first_then_leaves_per_format() -> None:
     assert (rows[4]["format"], rows[4]["preview"]) == ("json", "[1]")
     sub = _rows(d, "n1")
     assert [(r["type"], r["path"]) for r in sub] == [("node", "n1/y"), ("leaf", "n1/w")]
-    assert [(r["name"], r["path"], r["preview"]) for r in _rows(d, "n1/y")] == [("z", "n1/y/z", "2")]
+    rows_y = [(r["name"], r["path"], r["preview"]) for r in _rows(d, "n1/y")]
+    assert rows_y == [("z", "n1/y/z", "2")]
 
 
 def test_listing_chunks_by_limit_and_counts_the_total() -> None:

@@ -1,14 +1,26 @@
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from localdict_nb.view import protocol
 from localdict_nb.view.protocol import (
-    MAX_EXPANDED, MAX_LIMIT, MAX_PATH_CHARS, MAX_QUERY_CHARS,
+    MAX_EXPANDED,
+    MAX_LIMIT,
+    MAX_PATH_CHARS,
+    MAX_QUERY_CHARS,
 )
 from localdict_nb.view.requests import (
-    RequestError, check_expanded, check_limits, check_path, check_query, check_selected,
+    RequestError,
+    check_expanded,
+    check_limits,
+    check_path,
+    check_query,
+    check_selected,
 )
 
 _UNSAFE_PATHS = ["a//b", "..", ".", "a/..", "a b", "<script>", "a/<img src=x>", "/a", "a/",
@@ -161,3 +173,12 @@ def test_check_query_rejects_over_long_strings() -> None:
     with pytest.raises(RequestError, match=str(MAX_QUERY_CHARS)) as info:
         check_query("q" * (MAX_QUERY_CHARS + 1))
     assert len(str(info.value)) < 200
+
+
+def test_the_js_copy_of_the_protocol_constants_matches_python() -> None:
+    """js/src/protocol.js repeats some constants of protocol.py for the browser: keep them equal."""
+    source = (Path(__file__).resolve().parents[2] / "js" / "src" / "protocol.js").read_text()
+    found = dict(re.findall(r"^export const (\w+) = (.+);$", source, re.MULTILINE))
+    assert found, "no constants found in protocol.js"
+    for name, text in found.items():
+        assert ast.literal_eval(text) == getattr(protocol, name), name

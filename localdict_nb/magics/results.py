@@ -17,7 +17,10 @@ _CELL_CHARS = 80
 
 
 def _cell(value: Any) -> str:
-    text = value if isinstance(value, str) else f"{value:,}" if isinstance(value, int) else str(value)
+    if isinstance(value, str):
+        text = value
+    else:
+        text = f"{value:,}" if isinstance(value, int) else str(value)
     return text if len(text) <= _CELL_CHARS else text[: _CELL_CHARS - 1] + "…"
 
 

@@ -21,11 +21,16 @@ from typing import Literal, NamedTuple
 
 from .interrupts import calls_out, critical
 
-__all__ = ["EventKind", "EventQueue", "Observer", "StoreEvent", "Subscription", "as_event", "touches"]
+__all__ = ["EventFields", "EventKind", "EventQueue", "Observer", "StoreEvent", "Subscription",
+           "as_event", "touches"]
 
 logger = logging.getLogger("localdict_nb")
 
 EventKind = Literal["set", "delete", "clear", "prune"]
+
+EventFields = tuple[EventKind, tuple[str, ...], str | None, int, float, bool, int,
+                    tuple[tuple[str, ...], ...]]
+"""A StoreEvent's fields as a plain tuple, as the tree queues them (no NamedTuple overhead)."""
 
 
 class StoreEvent(NamedTuple):
@@ -50,7 +55,7 @@ class StoreEvent(NamedTuple):
     counter: int
     timestamp: float
     created: bool = False
-    count: int = 1
+    count: int = 1  # type: ignore[assignment]  # the field shadows tuple.count by design
     removed: tuple[tuple[str, ...], ...] = ()
 
     def touches(self, prefix: tuple[str, ...]) -> bool:
@@ -66,7 +71,7 @@ as_event = partial(tuple.__new__, StoreEvent)
 """Wrap a tuple of fields as a StoreEvent without NamedTuple's slower ``__new__``."""
 
 
-def touches(fields: tuple, prefix: tuple[str, ...]) -> bool:
+def touches(fields: EventFields, prefix: tuple[str, ...]) -> bool:
     """``StoreEvent.touches`` for a StoreEvent or a plain tuple of its fields."""
     n = len(prefix)
     kind, path = fields[0], fields[1]
@@ -131,7 +136,7 @@ class EventQueue:
     def __init__(self, hub: ObserverHub, prefix: tuple[str, ...]) -> None:
         self._hub: ObserverHub | None = hub
         self.prefix = prefix
-        self.events: deque[tuple] = deque()
+        self.events: deque[EventFields] = deque()
         """The queued events' fields (``drain`` returns them as StoreEvents)."""
         self.ready = threading.Event()
         self.armed = False
@@ -143,7 +148,7 @@ class EventQueue:
         return self._hub is not None
 
     @critical
-    def put(self, event: tuple) -> None:
+    def put(self, event: EventFields) -> None:
         """Queue an event's fields if it concerns the prefix; wake the consumer either way.
 
         ``Tree._publish`` inlines this; it is here for tests and other producers.
@@ -244,7 +249,7 @@ class ObserverHub:
             self._changed()
 
     @calls_out
-    def dispatch(self, fields: list[tuple]) -> None:
+    def dispatch(self, fields: list[EventFields]) -> None:
         """Deliver the events (given as fields) in order to every interested observer.
 
         An observer that raises is logged; the others still get the event.

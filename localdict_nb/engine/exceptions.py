@@ -1,10 +1,12 @@
-"""Exceptions, matching persidict's taxonomy; each subclasses a builtin::
+"""Exceptions, matching persidict's taxonomy; each subclasses a builtin.
 
-    TypeError
-    └── MutationPolicyError        the dict's policy (append-only) forbids the change
-    RuntimeError
-    ├── ConcurrencyConflictError   retries ran out under concurrent modification
-    └── BackendError               the backend cannot complete (never a missing key)
+::
+
+TypeError
+└── MutationPolicyError        the dict's policy (append-only) forbids the change
+RuntimeError
+├── ConcurrencyConflictError   retries ran out under concurrent modification
+└── BackendError               the backend cannot complete (never a missing key)
 """
 
 from __future__ import annotations

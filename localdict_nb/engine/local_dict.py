@@ -19,20 +19,29 @@ from __future__ import annotations
 
 import heapq
 import random
+from _signal import (  # type: ignore[import-not-found]  # C module behind signal: no stub
+    default_int_handler as _DEFAULT_HANDLER,
+)
+from _signal import getsignal as _getsignal  # ~100x faster than signal.getsignal: write path
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
-from _signal import default_int_handler as _DEFAULT_HANDLER
-from _signal import getsignal as _getsignal
 from mixinforge import sort_dict_by_keys
 
+from . import showing
 from .backend import COUNTER, KIND, PAYLOAD, TIMESTAMP, Entry, Node, Tree
 from .events import EventQueue, StoreEvent, Subscription
 from .exceptions import MutationPolicyError
 from .interrupts import acquire, critical, guard
 from .isolation import freeze, thaw
 from .jokers import (
-    DELETE_CURRENT, ITEM_NOT_AVAILABLE, KEEP_CURRENT, ETagIfExists, ETagValue, Joker, ValueType,
+    DELETE_CURRENT,
+    ITEM_NOT_AVAILABLE,
+    KEEP_CURRENT,
+    ETagIfExists,
+    ETagValue,
+    Joker,
+    ValueType,
     native,
 )
 from .keys import SafeStrTuple, key_of, to_path, to_prefix
@@ -44,6 +53,14 @@ _DEFAULT_PRUNE_INTERVAL = 64
 _PLAIN_VALUES = frozenset({dict, list, tuple, set, frozenset, str, bytes, int, float, bool,
                            complex, type(None)})
 """Value types that can be neither a joker nor a PersiDict."""
+
+
+def _shower() -> showing.Shower:
+    view = showing.shower()
+    if view is None:
+        msg = "no view layer is installed: import localdict_nb (not only localdict_nb.engine)"
+        raise RuntimeError(msg)
+    return view
 
 
 def _check_prune_interval(value: Any) -> int | None:
@@ -116,8 +133,8 @@ class LocalDict(PersiDict[ValueType]):
     def _attach(self) -> Node:
         """This view's node, created if missing (a write is about to fill it)."""
         node = self._tree.resolve(self._path, create=True)
-        self._node = node  # type: ignore[assignment]
-        return node  # type: ignore[return-value]
+        self._node = node
+        return node
 
     def _entry(self, path: tuple[str, ...]) -> Entry | None:
         node = self._node if self._node.alive else self._here()
@@ -149,8 +166,8 @@ class LocalDict(PersiDict[ValueType]):
                 return entry
         return self._entry(to_path(key))
 
-    def _value(self, entry: Entry) -> Any:
-        value = thaw(entry[PAYLOAD], entry[KIND])
+    def _value(self, entry: Entry) -> ValueType:
+        value: ValueType = thaw(entry[PAYLOAD], entry[KIND])
         if self.base_class_for_values is not None:
             self._validate_returned_value(value)
         return value
@@ -172,7 +189,8 @@ class LocalDict(PersiDict[ValueType]):
 
     def _write(self, path: tuple[str, ...], value: Any) -> ETagValue:
         payload, kind = freeze(value)
-        return str(self._store(path, payload, kind))  # type: ignore[return-value]
+        # ETagValue is a NewType of str: wrapping the str would only add a call on the write path
+        return str(self._store(path, payload, kind))  # type: ignore[return-value]  # see above
 
     @critical
     def _store(self, path: tuple[str, ...], payload: Any, kind: int) -> int:
@@ -204,7 +222,8 @@ class LocalDict(PersiDict[ValueType]):
             acquire(lock)
         try:
             node = self._node if self._node.alive else self._here()
-            found = node is not None and tree.remove(node, path, self.serialization_format) is not None
+            found = (node is not None
+                     and tree.remove(node, path, self.serialization_format) is not None)
             if found:
                 tree.note_destructive(self._prune_interval)
             events = tree.outbox and tree.take_outbox()
@@ -276,7 +295,7 @@ class LocalDict(PersiDict[ValueType]):
             node = self._here()
             if self._append_only:
                 written: set[tuple[str, ...]] = set()
-                for path, _, kind in steps:
+                for path, _, _ in steps:
                     if path in written or (node is not None and tree.lookup(node, path, fmt)):
                         raise MutationPolicyError("append-only")
                     written.add(path)
@@ -358,8 +377,8 @@ class LocalDict(PersiDict[ValueType]):
         with self._tree as tree:
             node = self._here()
             total = 0 if node is None else node.counts.get(fmt, 0)
-            if total:
-                rel = tree.pick(node, fmt, random.randrange(total))  # type: ignore[arg-type]
+            if node is not None and total:
+                rel = tree.pick(node, fmt, random.randrange(total))
         return None if rel is None else tuple.__new__(SafeStrTuple, rel)
 
     def _sorted_keys(self, max_n: int | None, newest_first: bool) -> list[SafeStrTuple]:
@@ -406,27 +425,33 @@ class LocalDict(PersiDict[ValueType]):
         """
         return self._tree.observers.add(callback, self._path)
 
-    # --- display (the view package is imported only when a dict is shown) ----------------
+    # --- display (through the hook the view layer fills: see showing.py) -------------------
 
     def tree(self, **kwargs: Any) -> Any:
         """A new live tree view widget of this dict, to place in layouts.
 
-        Keyword arguments go to ``localdict_nb.view.widget.LocalDictTree``.
+        Keyword arguments go to the widget (``localdict_nb.view.widget.LocalDictTree``).
         """
-        from .view.widget import LocalDictTree
-
-        return LocalDictTree(self, **kwargs)
+        return _shower().new_widget(self, **kwargs)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from .view.display import mimebundle
-
-        return mimebundle(self, include, exclude)
+        view = showing.shower()
+        if view is None:
+            return {"text/plain": repr(self)}
+        return view.mimebundle(self, include, exclude)
 
     def _display_(self) -> Any:
-        """marimo's display hook: the shared tree widget."""
-        from .view.display import shared_tree
+        """Marimo's display hook: the shared tree widget."""
+        return _shower().shared_widget(self)
 
-        return shared_tree(self)
+    def atomic(self) -> _Atomic[Self]:
+        """``with d.atomic():`` holds the tree's lock: no other thread changes it meanwhile.
+
+        Writes inside the block are still applied one by one (an error or an interrupt
+        between two leaves the first); for all-or-nothing writes use ``update``. Keep
+        the block short: every other thread waits for it.
+        """
+        return _Atomic(self)
 
     def subscribe(self) -> EventQueue:
         """Queue every change at or under this view's prefix, for another thread to drain.
@@ -441,3 +466,24 @@ class LocalDict(PersiDict[ValueType]):
         """The tree's last write counter (shared by every view of the tree)."""
         return self._tree.counter
 
+
+
+S = TypeVar("S", bound=LocalDict[Any])
+
+
+class _Atomic(Generic[S]):
+    """The context manager of ``LocalDict.atomic``; entering and leaving are critical."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store: S) -> None:
+        self.store = store
+
+    @critical
+    def __enter__(self) -> S:
+        self.store._tree.__enter__()
+        return self.store
+
+    @critical
+    def __exit__(self, *exc: object) -> None:
+        self.store._tree.__exit__(*exc)

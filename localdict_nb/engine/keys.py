@@ -95,7 +95,8 @@ def _is_sequence_not_mapping(obj: Any) -> bool:
         return True
     if callable(getattr(obj, "keys", None)):
         return False
-    return all(callable(getattr(obj, name, None)) for name in ("__getitem__", "__len__", "__iter__"))
+    return all(callable(getattr(obj, name, None))
+               for name in ("__getitem__", "__len__", "__iter__"))
 
 
 def _flatten(args: tuple[Any, ...], out: list[str]) -> None:
@@ -166,13 +167,14 @@ class SafeStrTuple(tuple[str, ...]):
 
     __hash__ = tuple.__hash__
 
-    def __add__(self, other: Any) -> SafeStrTuple:  # type: ignore[override]
+    def __add__(self, other: Any) -> SafeStrTuple:
         return SafeStrTuple(self, SafeStrTuple(other))
 
     def __radd__(self, other: Any) -> SafeStrTuple:
         return SafeStrTuple(SafeStrTuple(other), self)
 
-    def __reversed__(self) -> SafeStrTuple:  # type: ignore[override]
+    # persidict's SafeStrTuple answers reversed() with a reversed tuple, not an iterator
+    def __reversed__(self) -> SafeStrTuple:  # type: ignore[override]  # see above
         return tuple.__new__(SafeStrTuple, self[::-1])
 
     def __repr__(self) -> str:
@@ -239,7 +241,8 @@ def to_path(key: Any) -> tuple[str, ...]:
         leaf = key[-1]
         if known and type(leaf) is str:
             if _leaf_ok(leaf):
-                return key
+                path: tuple[str, ...] = key  # every segment is a valid str: checked above
+                return path
             raise _segment_error(leaf)
     return tuple(NonEmptySafeStrTuple(key))
 

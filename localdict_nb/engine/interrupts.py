@@ -34,7 +34,7 @@ makes the kernel impossible to interrupt.
 
 from __future__ import annotations
 
-import _signal
+import _signal  # type: ignore[import-not-found]  # C module behind signal; no stub
 import _thread
 import os
 import queue
@@ -115,7 +115,7 @@ def _ask_again() -> None:
             ours = _signal.getsignal(_SIGINT) is on_sigint
             if not (ours and _deferred):
                 break
-            _thread.interrupt_main(_SIGINT)
+            _thread.interrupt_main()  # its default signal is SIGINT
             time.sleep(_RETRY)
 
 

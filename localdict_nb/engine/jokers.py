@@ -16,7 +16,18 @@ them by class name, without importing persidict.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final, Generic, NewType, Protocol, TypeAlias, TypeVar, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Final,
+    Generic,
+    NewType,
+    Protocol,
+    Self,
+    TypeAlias,
+    TypeVar,
+    runtime_checkable,
+)
 
 from mixinforge import SingletonMixin
 
@@ -31,6 +42,9 @@ class _Flag(SingletonMixin):
     """A singleton that shows itself by its constant's name (``KEEP_CURRENT``)."""
 
     _label = ""
+
+    if TYPE_CHECKING:  # SingletonMixin.__new__ is unannotated; flags take no arguments
+        def __new__(cls) -> Self: ...
 
     def __repr__(self) -> str:
         return self._label or f"{type(self).__name__}()"
@@ -139,7 +153,8 @@ class TransformingFunction(Protocol[ValueType]):
 
     def __call__(
         self, current: ValueType | ItemNotAvailableFlag, /
-    ) -> ValueType | KeepCurrentFlag | DeleteCurrentFlag: ...
+    ) -> ValueType | KeepCurrentFlag | DeleteCurrentFlag:
+        """The new value for ``current``, or a joker."""
 
 
 @dataclass(frozen=True)

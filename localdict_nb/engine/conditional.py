@@ -14,10 +14,25 @@ from typing import Any, Generic
 
 from .interrupts import calls_out, critical
 from .jokers import (
-    ALWAYS_RETRIEVE, ANY_ETAG, DELETE_CURRENT, ETAG_HAS_CHANGED, ETAG_IS_THE_SAME,
-    IF_ETAG_CHANGED, ITEM_NOT_AVAILABLE, KEEP_CURRENT, NEVER_RETRIEVE, VALUE_NOT_RETRIEVED,
-    ConditionalOperationResult, ETagConditionFlag, ETagIfExists, Joker, OperationResult,
-    RetrieveValueFlag, TransformingFunction, ValueType, native,
+    ALWAYS_RETRIEVE,
+    ANY_ETAG,
+    DELETE_CURRENT,
+    ETAG_HAS_CHANGED,
+    ETAG_IS_THE_SAME,
+    IF_ETAG_CHANGED,
+    ITEM_NOT_AVAILABLE,
+    KEEP_CURRENT,
+    NEVER_RETRIEVE,
+    VALUE_NOT_RETRIEVED,
+    ConditionalOperationResult,
+    ETagConditionFlag,
+    ETagIfExists,
+    Joker,
+    OperationResult,
+    RetrieveValueFlag,
+    TransformingFunction,
+    ValueType,
+    native,
 )
 from .keys import NonEmptyPersiDictKey, to_path
 
@@ -84,7 +99,8 @@ class ConditionalOperations(Generic[ValueType]):
 
     @critical
     def get_item_if(self, key: NonEmptyPersiDictKey, *, condition: ETagConditionFlag,
-                    expected_etag: ETagIfExists, retrieve_value: RetrieveValueFlag = IF_ETAG_CHANGED,
+                    expected_etag: ETagIfExists,
+                    retrieve_value: RetrieveValueFlag = IF_ETAG_CHANGED,
                     ) -> ConditionalOperationResult[ValueType]:
         """Read ``key`` and check an ETag condition, atomically."""
         retrieve_value = self._validate_retrieve_value(retrieve_value)

@@ -26,20 +26,28 @@ import threading
 import time
 from collections.abc import Iterator
 from itertools import islice
-from typing import Any
+from typing import Any, Final, Literal, cast, overload
 
-from .events import ObserverHub, touches
+from .events import EventFields, ObserverHub, touches
 from .exceptions import MutationPolicyError
 from .interrupts import acquire, critical, guard
 
-__all__ = ["COUNTER", "KIND", "PAYLOAD", "TIMESTAMP", "Entry", "Node", "Tree"]
+__all__ = ["COUNTER", "KIND", "PAYLOAD", "TIMESTAMP", "Entry", "Node", "Tree", "counts_text"]
 
 Entry = tuple[Any, int, float, int]
 """A stored value: (payload, isolation kind, timestamp, write counter)."""
-PAYLOAD, KIND, TIMESTAMP, COUNTER = range(4)
+PAYLOAD: Final = 0
+KIND: Final = 1
+TIMESTAMP: Final = 2
+COUNTER: Final = 3
 
 Record = tuple[int, str, dict[str, dict[str, Entry]]]
 """One node of an exported tree: (index of its parent, its name, its buckets)."""
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """Keys per format as people read them: ``json 3 · pkl 10,041``, or ``empty``."""
+    return " · ".join(f"{fmt} {n:,}" for fmt, n in sorted(counts.items())) or "empty"
 
 
 class Node:
@@ -70,8 +78,8 @@ class Node:
 
     def __repr__(self) -> str:
         state = "" if self.alive else ", detached"
-        counts = ", ".join(f"{fmt} {n:,}" for fmt, n in sorted(self.counts.items())) or "empty"
-        return f"<localdict_nb backend node /{'/'.join(self.path)}: {counts}{state}>"
+        where = "/".join(self.path)
+        return f"<localdict_nb backend node /{where}: {counts_text(self.counts)}{state}>"
 
     @critical
     def __reduce__(self) -> tuple[Any, ...]:
@@ -123,11 +131,11 @@ def _rebuild(counter: int, records: list[Record]) -> Node:
             node.last_write = max(node.last_write, *(e[COUNTER] for e in bucket.values()))
         for fmt, bucket in node.buckets.items():
             node.counts[fmt] = node.counts.get(fmt, 0) + len(bucket)
-        parent = node.parent
-        if parent is not None:
+        up = node.parent
+        if up is not None:
             for fmt, n in node.counts.items():
-                parent.counts[fmt] = parent.counts.get(fmt, 0) + n
-            parent.last_write = max(parent.last_write, node.last_write)
+                up.counts[fmt] = up.counts.get(fmt, 0) + n
+            up.last_write = max(up.last_write, node.last_write)
             if not node.counts:
                 tree.candidates[node] = None  # the next prune pass removes it
     return tree.root
@@ -152,7 +160,7 @@ class Tree:
         """Nodes that may be empty: the next prune pass looks at these only."""
         self.depth = 0
         """How deeply the lock's holder has nested ``with tree:`` blocks."""
-        self.outbox: list[tuple] = []
+        self.outbox: list[EventFields] = []
         """Events (StoreEvent fields) for the observers, delivered once the lock is released."""
 
     @critical
@@ -174,7 +182,7 @@ class Tree:
             self.observers.dispatch(events)
 
     @critical
-    def _publish(self, event: tuple) -> None:
+    def _publish(self, event: EventFields) -> None:
         """Queue an event (its StoreEvent fields) for the observers and every event queue."""
         hub = self.observers
         if hub.has_callbacks:
@@ -191,7 +199,7 @@ class Tree:
                 queue.ready.set()
 
     @critical
-    def take_outbox(self) -> list[tuple] | None:
+    def take_outbox(self) -> list[EventFields] | None:
         """Hand over the queued events if no ``with tree:`` block is open (lock held)."""
         if self.outbox and not self.depth:
             events, self.outbox = self.outbox, []
@@ -208,6 +216,10 @@ class Tree:
         self.nodes += 1
         return child
 
+    @overload
+    def locate(self, node: Node, rel: tuple[str, ...], *, create: Literal[True]) -> Node: ...
+    @overload
+    def locate(self, node: Node, rel: tuple[str, ...], *, create: bool = False) -> Node | None: ...
     @critical
     def locate(self, node: Node, rel: tuple[str, ...], *, create: bool = False) -> Node | None:
         """Return the node at ``rel`` below ``node``; create missing nodes if asked."""
@@ -220,6 +232,10 @@ class Tree:
             node = child
         return node
 
+    @overload
+    def resolve(self, path: tuple[str, ...], *, create: Literal[True]) -> Node: ...
+    @overload
+    def resolve(self, path: tuple[str, ...], *, create: bool = False) -> Node | None: ...
     def resolve(self, path: tuple[str, ...], *, create: bool = False) -> Node | None:
         """Return the live node at absolute ``path`` (a view attaches with this)."""
         return self.locate(self.root, path, create=create)
@@ -244,9 +260,10 @@ class Tree:
     def lookup(self, node: Node, key: tuple[str, ...], fmt: str) -> Entry | None:
         """Return the entry of ``key`` (relative to ``node``) in bucket ``fmt``."""
         for segment in key[:-1]:
-            node = node.children.get(segment)  # type: ignore[assignment]
-            if node is None:
+            child = node.children.get(segment)
+            if child is None:
                 return None
+            node = child
         bucket = node.buckets.get(fmt)
         return None if bucket is None else bucket.get(key[-1])
 
@@ -266,7 +283,7 @@ class Tree:
         for segment in key[:-1] if len(key) > 1 else ():
             child = parent.children.get(segment)
             if child is None:
-                parent = self.locate(node, key[:-1], create=True)  # type: ignore[assignment]
+                parent = self.locate(node, key[:-1], create=True)
                 break
             parent = child
         else:
@@ -293,17 +310,19 @@ class Tree:
     def remove(self, node: Node, key: tuple[str, ...], fmt: str) -> Entry | None:
         """Delete ``key`` from bucket ``fmt``; return its entry, or None if absent."""
         parent = node if len(key) == 1 else self.locate(node, key[:-1])
-        bucket = None if parent is None else parent.buckets.get(fmt)
+        if parent is None:
+            return None
+        bucket = parent.buckets.get(fmt)
         if bucket is None:
             return None
         entry = bucket.pop(key[-1], None)
         if entry is None:
             return None
         if not bucket:
-            del parent.buckets[fmt]  # type: ignore[union-attr]
-        self._uncount(parent, fmt, 1)  # type: ignore[arg-type]
+            del parent.buckets[fmt]
+        self._uncount(parent, fmt, 1)
         if self.observers.any:
-            path = (*parent.path, key[-1])  # type: ignore[union-attr]
+            path = (*parent.path, key[-1])
             self._publish(("delete", path, fmt, self.counter, time.time(), False, 1, ()))
         return entry
 
@@ -370,10 +389,12 @@ class Tree:
             if not node.alive or node.counts:
                 continue
             top = node
-            while top.parent is not None and top.parent.parent is not None and not top.parent.counts:
+            while top.parent is not None and top.parent.parent is not None \
+                    and not top.parent.counts:
                 top = top.parent
             removed_paths.append(top.path)
-            del top.parent.children[top.name]  # type: ignore[union-attr]
+            # a candidate is never the root, and the walk up stops below the root
+            del cast(Node, top.parent).children[top.name]
             stack = [top]
             while stack:
                 n = stack.pop()
@@ -391,7 +412,8 @@ class Tree:
 
     # --- reading many -------------------------------------------------------------
 
-    def walk(self, node: Node, fmt: str) -> Iterator[tuple[tuple[str, ...], list[tuple[str, Entry]]]]:
+    def walk(self, node: Node, fmt: str,
+             ) -> Iterator[tuple[tuple[str, ...], list[tuple[str, Entry]]]]:
         """Yield ``(relative prefix, [(leaf, entry), ...])`` for each node holding ``fmt``.
 
         Depth-first, a node's own keys before its children's. The lock is held

@@ -15,7 +15,7 @@ import random
 from abc import abstractmethod
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import AbstractContextManager
-from typing import Any, Self
+from typing import Any, Self, cast, overload
 
 from mixinforge import ParameterizableMixin, sort_dict_by_keys
 
@@ -23,17 +23,28 @@ from .conditional import ConditionalOperations
 from .exceptions import MutationPolicyError
 from .interrupts import calls_out, critical
 from .jokers import (
-    DELETE_CURRENT, ITEM_NOT_AVAILABLE, KEEP_CURRENT, ETagIfExists, ETagValue, Joker, ValueType,
+    DELETE_CURRENT,
+    ITEM_NOT_AVAILABLE,
+    KEEP_CURRENT,
+    ETagIfExists,
+    ETagValue,
+    Joker,
+    ValueType,
     native,
 )
 from .keys import (
-    NonEmptyPersiDictKey, NonEmptySafeStrTuple, PersiDictKey, SafeStrTuple, key_of, to_path,
+    SAFE_CHARS_SET,
+    NonEmptyPersiDictKey,
+    PersiDictKey,
+    SafeStrTuple,
+    key_of,
+    to_path,
 )
 
 __all__ = ["NonEmptyPersiDictKey", "PersiDict", "PersiDictKey"]
 
 class PersiDict(ConditionalOperations[ValueType],
-                MutableMapping[NonEmptySafeStrTuple, ValueType], ParameterizableMixin):
+                MutableMapping[SafeStrTuple, ValueType], ParameterizableMixin):
     """Abstract dict-like store whose keys are tuples of safe strings.
 
     Args:
@@ -50,17 +61,19 @@ class PersiDict(ConditionalOperations[ValueType],
                  serialization_format: str = "pkl") -> None:
         self._append_only = bool(append_only)
         if not isinstance(serialization_format, str):
-            msg = f"serialization_format must be a str such as 'pkl' or 'json'; got {type(serialization_format).__name__}"
+            msg = ("serialization_format must be a str such as 'pkl' or 'json'; "
+                   f"got {type(serialization_format).__name__}")
             raise TypeError(msg)
         if not serialization_format:
             msg = "serialization_format must be a non-empty string such as 'pkl' or 'json'"
             raise ValueError(msg)
-        if any(c not in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789()_-~.="
-               for c in serialization_format):
-            msg = f"serialization_format {serialization_format!r} must contain only URL/filename-safe characters"
+        if not SAFE_CHARS_SET.issuperset(serialization_format):
+            msg = (f"serialization_format {serialization_format!r} must contain only "
+                   "URL/filename-safe characters")
             raise ValueError(msg)
         if not isinstance(base_class_for_values, type | None):
-            msg = f"base_class_for_values must be a type or None; got {type(base_class_for_values).__name__}"
+            msg = ("base_class_for_values must be a type or None; "
+                   f"got {type(base_class_for_values).__name__}")
             raise TypeError(msg)
         is_text = base_class_for_values is not None and issubclass(base_class_for_values, str)
         if not is_text and serialization_format not in {"json", "pkl"}:
@@ -81,7 +94,7 @@ class PersiDict(ConditionalOperations[ValueType],
         """The ETag of ``path``, or ITEM_NOT_AVAILABLE; never copies the value."""
 
     @abstractmethod
-    def _read(self, path: tuple[str, ...]) -> tuple[Any, ETagValue] | None:
+    def _read(self, path: tuple[str, ...]) -> tuple[ValueType, ETagValue] | None:
         """A fresh copy of the value at ``path`` and its ETag, or None if absent."""
 
     @abstractmethod
@@ -170,15 +183,18 @@ class PersiDict(ConditionalOperations[ValueType],
     def __iter__(self) -> Iterator[SafeStrTuple]:
         return self._iter(True, False, False)
 
-    def keys(self) -> Iterator[SafeStrTuple]:  # type: ignore[override]
+    # keys(), values() and items() return iterators, as persidict's do, not dict views
+    def keys(self) -> Iterator[SafeStrTuple]:  # type: ignore[override]  # see above
         """Iterate over keys; never copies values."""
         return self._iter(True, False, False)
 
-    def values(self) -> Iterator[ValueType]:  # type: ignore[override]
+    def values(self) -> Iterator[ValueType]:  # type: ignore[override]  # an iterator: see keys
         """Iterate over copies of the values."""
         return self._iter(False, True, False)
 
-    def items(self) -> Iterator[tuple[SafeStrTuple, ValueType]]:  # type: ignore[override]
+    def items(  # type: ignore[override]  # an iterator, not a view: see keys
+        self,
+    ) -> Iterator[tuple[SafeStrTuple, ValueType]]:
         """Iterate over (key, value copy) pairs."""
         return self._iter(True, True, False)
 
@@ -200,7 +216,7 @@ class PersiDict(ConditionalOperations[ValueType],
         etag = self._etag_of(path)
         if etag is ITEM_NOT_AVAILABLE:
             raise KeyError(key_of(path))
-        return etag  # type: ignore[return-value]
+        return cast(ETagValue, etag)  # `is ITEM_NOT_AVAILABLE` does not narrow the union
 
     def discard(self, key: NonEmptyPersiDictKey) -> bool:
         """Delete ``key`` if present; tell whether it was."""
@@ -209,8 +225,13 @@ class PersiDict(ConditionalOperations[ValueType],
 
     delete_if_exists = discard
 
+    @overload
+    def setdefault(self, key: NonEmptyPersiDictKey, default: None = None) -> ValueType | None: ...
+    @overload
+    def setdefault(self, key: NonEmptyPersiDictKey, default: ValueType) -> ValueType: ...
     @critical
-    def setdefault(self, key: NonEmptyPersiDictKey, default: ValueType | None = None) -> ValueType:
+    def setdefault(self, key: NonEmptyPersiDictKey, default: ValueType | None = None,
+                   ) -> ValueType | None:
         """Return the value of ``key``, first storing ``default`` if absent (atomic)."""
         default = native(default)
         if isinstance(default, Joker):
@@ -218,12 +239,12 @@ class PersiDict(ConditionalOperations[ValueType],
             raise TypeError(msg)
         path = to_path(key)
         with self._atomic():
-            found = self._read(path)
+            found: tuple[ValueType | None, ETagValue | None] | None = self._read(path)
             if found is None:
                 self._validate_value(default)
                 self._write(path, default)
                 found = (default, None)
-        return found[0]  # type: ignore[return-value]
+        return found[0]
 
     @critical
     def pop(self, key: NonEmptyPersiDictKey, *args: Any) -> Any:
@@ -256,7 +277,7 @@ class PersiDict(ConditionalOperations[ValueType],
             raise KeyError("dictionary is empty")
         return item
 
-    def __ior__(self, other: Mapping[Any, Any]) -> Self:  # type: ignore[override,misc]
+    def __ior__(self, other: Mapping[Any, Any]) -> Self:
         if not isinstance(other, Mapping):
             msg = f"Cannot update PersiDict with non-Mapping type: {type(other)}"
             raise TypeError(msg)
@@ -316,7 +337,7 @@ class PersiDict(ConditionalOperations[ValueType],
         if not isinstance(other, Mapping):
             return NotImplemented
         try:
-            if type(self) is type(other) and self.get_params() == other.get_params():  # type: ignore[attr-defined]
+            if type(self) is type(other) and self.get_params() == other.get_params():
                 return True
             if len(self) != len(other):
                 return False
@@ -328,7 +349,7 @@ class PersiDict(ConditionalOperations[ValueType],
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable like dict
 
     def __copy__(self) -> Self:
         """A new dict object on the same storage (like ``dict.copy`` of a reference)."""
@@ -342,9 +363,11 @@ class PersiDict(ConditionalOperations[ValueType],
         return str(dict(self.items()))
 
     def __getstate__(self) -> Any:
-        msg = f"{type(self).__name__} instances cannot be pickled. To persist configuration, use get_params()."
+        msg = (f"{type(self).__name__} instances cannot be pickled. "
+               "To persist configuration, use get_params().")
         raise TypeError(msg)
 
     def __setstate__(self, state: Any) -> None:
-        msg = f"{type(self).__name__} instances cannot be unpickled. Recreate from parameters instead."
+        msg = (f"{type(self).__name__} instances cannot be unpickled. "
+               "Recreate from parameters instead.")
         raise TypeError(msg)

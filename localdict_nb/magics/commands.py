@@ -1,8 +1,10 @@
 """One small function per %localdict subcommand.
 
-Each takes the magics object (for the user namespace and argument parsing
-helpers) and the parsed arguments, and returns a value that renders itself.
-Store errors become one-line UsageErrors, and a command that fails changes nothing.
+Each takes the session (the user namespace, and turning names, keys and
+expressions into stores and values) and the parsed arguments, and returns a value
+that renders itself. Store errors become one-line UsageErrors, a command that
+fails changes nothing, and a command that reads never changes the store.
+The table in ``spec`` says which function serves which subcommand.
 """
 
 from __future__ import annotations
@@ -10,36 +12,26 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import re
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from IPython.core.error import UsageError
 
-from .backend import PAYLOAD, Node
-from .local_dict import LocalDict
-from .magic_results import Help, Report, Table
-from .view import model
+from localdict_nb.engine import inspection
+from localdict_nb.engine.inspection import counts_text
+from localdict_nb.engine.local_dict import LocalDict
+from localdict_nb.view import model
+from localdict_nb.view.display import new_widget
 
-if TYPE_CHECKING:
-    from .magics import LocalDictMagics
+from .results import Report, Table
+from .session import Session, one_line
 
-__all__ = ["Help"]
+__all__ = ["cmd_clear", "cmd_del", "cmd_find", "cmd_get", "cmd_keys", "cmd_list", "cmd_ls",
+           "cmd_new", "cmd_prune", "cmd_set", "cmd_show", "cmd_stats", "cmd_sub", "set_value",
+           "write_many"]
 
 _MAX_ROWS = 1_000
-
-
-def type_name(value: object) -> str:
-    """A value's class as users tell them apart: ``int``, ``persidict.local_dict.LocalDict``."""
-    cls = type(value)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-
-
-def one_line(exc: BaseException) -> str:
-    """``Type: message``, cut to its first line so a UsageError stays one line."""
-    lines = str(exc).strip().splitlines() or [""]
-    return f"{type(exc).__name__}: {lines[0]}" + (" …" if len(lines) > 1 else "")
 
 
 @contextmanager
@@ -57,12 +49,13 @@ def _show(key: tuple[str, ...]) -> str:
     return model.join(key)
 
 
-def cmd_new(m: LocalDictMagics, args: argparse.Namespace) -> Report:
+def cmd_new(m: Session, args: argparse.Namespace) -> Report:
+    """``%localdict new``: bind a new store to a name."""
     if args.prune_interval < 0:
         raise UsageError(f"%localdict new: --prune-interval must be 0 (never) or more; "
                          f"got {args.prune_interval}")
     with _store_errors("%localdict new"):
-        store: LocalDict = LocalDict(serialization_format=args.format,
+        store: LocalDict[Any] = LocalDict(serialization_format=args.format,
                                      append_only=args.append_only,
                                      prune_interval=args.prune_interval or None)
     m.bind(args.name, store, "%localdict new")
@@ -73,24 +66,24 @@ def cmd_new(m: LocalDictMagics, args: argparse.Namespace) -> Report:
                   name=args.name)
 
 
-def cmd_list(m: LocalDictMagics, args: argparse.Namespace) -> Table:
+def cmd_list(m: Session, args: argparse.Namespace) -> Table:
+    """``%localdict list``: the stores in the namespace."""
     rows = []
-    for name, value in sorted(m.shell.user_ns.items()):  # type: ignore[union-attr]
-        if name.startswith("_") or not isinstance(value, LocalDict):
-            continue
-        s = model.summary(value)
-        counts = " · ".join(f"{fmt} {n:,}" for fmt, n in s["formats"].items()) or "empty"
-        rows.append((name, "/" + "/".join(s["prefix"]), s["format"], len(value), counts))
+    for name in m.stores():
+        s = inspection.summary(m.namespace[name])
+        rows.append((name, "/" + "/".join(s.prefix), s.format, s.formats.get(s.format, 0),
+                     counts_text(s.formats)))
     return Table("LocalDicts in the namespace", ("name", "prefix", "format", "keys", "all formats"),
                  rows)
 
 
-def cmd_ls(m: LocalDictMagics, args: argparse.Namespace) -> Table:
+def cmd_ls(m: Session, args: argparse.Namespace) -> Table:
+    """``%localdict ls``: the rows under a prefix, some levels deep."""
     if args.depth < 1:
         raise UsageError(f"%localdict ls: --depth must be at least 1; got {args.depth}")
     name, store = m.target(args.target, "%localdict ls")
     rows: list[tuple[Any, ...]] = []
-    queue = [((), 1)]
+    queue: list[tuple[tuple[str, ...], int]] = [((), 1)]
     while queue and len(rows) < _MAX_ROWS:
         rel, level = queue.pop(0)
         found = model.listing(store, rel, _MAX_ROWS - len(rows))
@@ -98,8 +91,8 @@ def cmd_ls(m: LocalDictMagics, args: argparse.Namespace) -> Table:
             raise UsageError(f"%localdict ls: nothing is stored under {args.target!r}")
         for row in (found or {"rows": []})["rows"]:
             if row["type"] == "node":
-                counts = " · ".join(f"{f} {n:,}" for f, n in row["counts"].items()) or "empty"
-                rows.append((row["path"] + "/", "node", counts, f"#{row['last_write']}"))
+                rows.append((row["path"] + "/", "node", counts_text(row["counts"]),
+                             f"#{row['last_write']}"))
                 if level < args.depth:
                     queue.append((model.split(row["path"]), level + 1))
             else:
@@ -108,14 +101,15 @@ def cmd_ls(m: LocalDictMagics, args: argparse.Namespace) -> Table:
     return Table(f"{args.target}", ("path", "kind", "contents", "version"), rows, note)
 
 
-def cmd_get(m: LocalDictMagics, args: argparse.Namespace) -> Any:
+def cmd_get(m: Session, args: argparse.Namespace) -> Any:
+    """``%localdict get``: the value itself, so that it can be assigned."""
     store = m.store(args.name, "%localdict get")
     key = m.key(args.key, "%localdict get")
     with _store_errors("%localdict get"):
         return store[key]
 
 
-def set_value(m: LocalDictMagics, name: str, key_text: str, expr: str) -> Report:
+def set_value(m: Session, name: str, key_text: str, expr: str) -> Report:
     """``%localdict set NAME key EXPR``, with EXPR kept exactly as written."""
     store = m.store(name, "%localdict set")
     key = m.key(key_text, "%localdict set")
@@ -127,11 +121,13 @@ def set_value(m: LocalDictMagics, name: str, key_text: str, expr: str) -> Report
     return Report(f"{name}[{_show(key)}] = {preview}  (etag {etag})", etag=etag)
 
 
-def cmd_set(m: LocalDictMagics, args: argparse.Namespace) -> Report:
+def cmd_set(m: Session, args: argparse.Namespace) -> Report:
+    """``%localdict set`` as parsed (the line magic keeps EXPR as written: ``set_value``)."""
     return set_value(m, args.name, args.key, " ".join(args.expr))
 
 
-def cmd_del(m: LocalDictMagics, args: argparse.Namespace) -> Report:
+def cmd_del(m: Session, args: argparse.Namespace) -> Report:
+    """``%localdict del``: delete one key."""
     store = m.store(args.name, "%localdict del")
     key = m.key(args.key, "%localdict del")
     with _store_errors("%localdict del"):
@@ -139,10 +135,12 @@ def cmd_del(m: LocalDictMagics, args: argparse.Namespace) -> Report:
     return Report(f"deleted {args.name}[{_show(key)}]")
 
 
-def cmd_keys(m: LocalDictMagics, args: argparse.Namespace) -> Table:
+def cmd_keys(m: Session, args: argparse.Namespace) -> Table:
+    """``%localdict keys``: keys under a prefix, optionally matching a glob."""
     _, store = m.target(args.target, "%localdict keys")
     pattern = re.compile(fnmatch.translate(args.pattern)) if args.pattern else None
-    rows, total = [], 0
+    rows: list[tuple[str]] = []
+    total = 0
     for key in store.keys():
         path = model.join(key)
         if pattern is None or pattern.match(path):
@@ -154,7 +152,8 @@ def cmd_keys(m: LocalDictMagics, args: argparse.Namespace) -> Table:
                  ("key",), rows, note)
 
 
-def cmd_find(m: LocalDictMagics, args: argparse.Namespace) -> Table:
+def cmd_find(m: Session, args: argparse.Namespace) -> Table:
+    """``%localdict find``: keys of every format whose path matches."""
     store = m.store(args.name, "%localdict find")
     result = model.search(store, args.pattern, limit=_MAX_ROWS)
     note = f"{result['total']:,} matches" + (
@@ -163,51 +162,35 @@ def cmd_find(m: LocalDictMagics, args: argparse.Namespace) -> Table:
                  [(p,) for p in result["matches"]], note)
 
 
-def _walk_nodes(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(n.children.values())
-
-
-def cmd_stats(m: LocalDictMagics, args: argparse.Namespace) -> Table:
+def cmd_stats(m: Session, args: argparse.Namespace) -> Table:
+    """``%localdict stats``: totals, tree state and size."""
     store = m.store(args.name, "%localdict stats")
-    s = model.summary(store)
-    tree = store._tree  # noqa: SLF001
-    nodes = depth = size = 0
-    with tree.lock:
-        top = store._here()  # noqa: SLF001
-        base = len(top.path) if top is not None else 0
-        for node in _walk_nodes(top) if top is not None else ():
-            nodes += 1
-            for bucket in node.buckets.values():
-                if bucket:
-                    depth = max(depth, len(node.path) - base + 1)
-                for leaf, entry in bucket.items():
-                    size += sys.getsizeof(entry) + sys.getsizeof(leaf) + sys.getsizeof(entry[PAYLOAD])
-    interval = s["prune_interval"]
-    rows = [*((f"keys [{fmt}]", n) for fmt, n in s["formats"].items()),
-            ("nodes", nodes), ("depth", depth), ("write counter", s["counter"]),
-            ("ops since prune", f"{s['ops_since_prune']} / {interval or 'never'}"),
-            ("prune passes", s["prune_passes"]), ("memory (approx.)", f"{size / 1024:,.1f} KiB")]
-    return Table(f"{args.name}: LocalDict [{s['format']}]", ("stat", "value"), rows)
+    s, sub = inspection.summary(store), inspection.subtree(store)
+    interval = s.prune_interval
+    rows = [*((f"keys [{fmt}]", n) for fmt, n in s.formats.items()),
+            ("nodes", sub.nodes), ("depth", sub.depth), ("write counter", s.counter),
+            ("ops since prune", f"{s.ops_since_prune} / {interval or 'never'}"),
+            ("prune passes", s.prune_passes), ("memory (approx.)", f"{sub.bytes / 1024:,.1f} KiB")]
+    return Table(f"{args.name}: LocalDict [{s.format}]", ("stat", "value"), rows)
 
 
-def cmd_show(m: LocalDictMagics, args: argparse.Namespace) -> Any:
+def cmd_show(m: Session, args: argparse.Namespace) -> Any:
+    """``%localdict show``: a new live tree view of a store or prefix."""
     name, store = m.target(args.target, "%localdict show")
     named = m.store(name, "%localdict show")
-    return store.tree(name=name, key_prefix=store.prefix[len(named.prefix):])
+    return new_widget(store, name=name, key_prefix=store.prefix[len(named.prefix):])
 
 
-def cmd_prune(m: LocalDictMagics, args: argparse.Namespace) -> Report:
+def cmd_prune(m: Session, args: argparse.Namespace) -> Report:
+    """``%localdict prune``: remove empty subtrees now."""
     removed = m.store(args.name, "%localdict prune").prune()
     shown = ", ".join(_show(p) for p in removed[:5]) + (" ..." if len(removed) > 5 else "")
     return Report(f"pruned {len(removed)} empty subtree(s)" + (f": {shown}" if removed else ""),
                   removed=removed)
 
 
-def cmd_clear(m: LocalDictMagics, args: argparse.Namespace) -> Report:
+def cmd_clear(m: Session, args: argparse.Namespace) -> Report:
+    """``%localdict clear``: delete every key of the store's format under a prefix."""
     _, store = m.target(args.target, "%localdict clear")
     count = len(store)
     with _store_errors("%localdict clear"):
@@ -216,20 +199,16 @@ def cmd_clear(m: LocalDictMagics, args: argparse.Namespace) -> Report:
                   count=count)
 
 
-def cmd_sub(m: LocalDictMagics, args: argparse.Namespace) -> Report:
+def cmd_sub(m: Session, args: argparse.Namespace) -> Report:
+    """``%localdict sub``: bind a view of a prefix to a new name."""
     _, view = m.target(f"{args.name}/{args.prefix.strip('/')}", "%localdict sub")
     m.bind(args.as_name, view, "%localdict sub")
     return Report(f"{args.as_name} = {args.name}.get_subdict({tuple(view.prefix)!r}): "
                   f"{len(view):,} keys", name=args.as_name)
 
 
-def cmd_help(m: LocalDictMagics, args: argparse.Namespace) -> Help:
-    from .magics import usage
-
-    return Help(usage(args.subcommand))
-
-
-def write_many(store: LocalDict, items: list[tuple[tuple[str, ...], Any]], name: str) -> Report:
+def write_many(store: LocalDict[Any], items: list[tuple[tuple[str, ...], Any]],
+               name: str) -> Report:
     """Write all items in one step (``LocalDict.update``): all of them or, on any error, none."""
     seen: set[tuple[str, ...]] = set()
     for key, _ in items:
