@@ -360,7 +360,7 @@ def test_transform_item_calls_transformer_once_under_the_lock(ours: localdict_nb
 class _LockProbe:
     # Unpickling records whether another thread could take ``lock`` at that moment.
     lock: Any = None
-    held: list[bool] = []  # noqa: RUF012
+    held: list[bool] = []  # noqa: RUF012 - shared by the threads on purpose
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _rebuild_probe, ()

@@ -41,7 +41,7 @@ def test_observe_returns_an_active_subscription(ours: LocalDict) -> None:
     assert sub.prefix == ()
     assert ours.get_subdict(["a", "b"]).observe(callback).prefix == ("a", "b")
     with pytest.raises(TypeError, match="callable"):
-        ours.observe("not callable")  # type: ignore[arg-type]
+        ours.observe("not callable")  # type: ignore[arg-type]  # a bad argument on purpose
 
 
 def test_set_events_tell_created_or_replaced(ours: LocalDict) -> None:

@@ -40,11 +40,11 @@ def test_persidict_names_for_localdict_are_exported() -> None:
 
 def test_swapping_the_import_keeps_code_working() -> None:
     def user_code(module: object) -> list[object]:
-        d = module.LocalDict(serialization_format="json")  # type: ignore[attr-defined]
+        d = module.LocalDict(serialization_format="json")  # type: ignore[attr-defined]  # either package, as a module
         d["runs", "r1"] = {"loss": 0.5}
         d.transform_item(("runs", "r1"), transformer=lambda v: {**v, "loss": v["loss"] / 2})
-        res = d.set_item_if(("runs", "r2"), value=1, condition=module.ETAG_IS_THE_SAME,  # type: ignore[attr-defined]
-                            expected_etag=module.ITEM_NOT_AVAILABLE)  # type: ignore[attr-defined]
+        res = d.set_item_if(("runs", "r2"), value=1, condition=module.ETAG_IS_THE_SAME,  # type: ignore[attr-defined]  # either package, as a module
+                            expected_etag=module.ITEM_NOT_AVAILABLE)  # type: ignore[attr-defined]  # either package, as a module
         view = d.get_subdict("runs")
         return [d["runs", "r1"], res.condition_was_satisfied, res.resulting_etag, len(view),
                 sorted(tuple(k) for k in view.keys()), d.etag(("runs", "r1"))]

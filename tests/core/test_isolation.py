@@ -261,7 +261,7 @@ def test_values_of_notebook_classes_read_back_after_the_class_cell_is_rerun(
 
 def test_notebook_values_are_kept_as_deep_copies_and_the_rest_as_pickles(
         notebook: dict[str, Any]) -> None:
-    exec(_POINT_V1, notebook)  # noqa: S102
+    exec(_POINT_V1, notebook)  # noqa: S102 - a notebook cell
     assert freeze(notebook["Point"](1, 2))[1] == DEEPCOPIED
     assert freeze([{"p": notebook["Point"](1, 2)}])[1] == DEEPCOPIED
     assert freeze(notebook["Point"])[1] == DEEPCOPIED

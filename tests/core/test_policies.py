@@ -240,6 +240,6 @@ def test_backend_error_fields() -> None:
     assert str(error) == "cannot store"
     assert BackendError("m", backend="b", operation="o").key is None
     with pytest.raises(TypeError):
-        BackendError("m", "b", "o")  # type: ignore[misc]
+        BackendError("m", "b", "o")  # type: ignore[misc]  # the fields are keyword-only on purpose
     with pytest.raises(TypeError):
-        persidict.BackendError("m", "b", "o")  # type: ignore[misc]
+        persidict.BackendError("m", "b", "o")  # type: ignore[misc]  # the fields are keyword-only on purpose

@@ -451,12 +451,12 @@ class LocalDictMachine(RuleBasedStateMachine):
                 d[(*key, "a/b")] = value
             elif which == "bad_condition":
                 expected_error = ValueError
-                d.set_item_if(key, value=value, condition=None,  # type: ignore[arg-type]
+                d.set_item_if(key, value=value, condition=None,  # type: ignore[arg-type]  # a bad argument on purpose
                               expected_etag=self.etag_now(fmt, prefix + key))
             elif which == "bad_retrieve":
                 d.setdefault_if(key, default_value=value, condition=ANY_ETAG,
                                 expected_etag=ITEM_NOT_AVAILABLE,
-                                retrieve_value=None)  # type: ignore[arg-type]
+                                retrieve_value=None)  # type: ignore[arg-type]  # a bad argument on purpose
             elif which == "joker_default":
                 d.setdefault(key, KEEP_CURRENT)
             elif which == "store_a_dict":
@@ -577,7 +577,7 @@ class LocalDictMachine(RuleBasedStateMachine):
                 f"{fmt} view /{'/'.join(prefix)}: {got} != model")
             assert len(d) == len(want), f"len {len(d)} != model {len(want)}"
             assert bool(d) is bool(want)
-            assert sorted(tuple(k) for k in d.keys()) == sorted(want)  # noqa: SIM118
+            assert sorted(tuple(k) for k in d.keys()) == sorted(want)  # noqa: SIM118 - keys() is the method under test
             assert {tuple(k): d.etag(k) for k in d} == {k: e for k, (_, e) in want.items()}
 
     @invariant()

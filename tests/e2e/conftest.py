@@ -433,7 +433,7 @@ def page(request: pytest.FixtureRequest, browser: Any, jupyter: JupyterServer) -
         "console",
         lambda msg: log.console_errors.append(msg.text) if msg.type == "error" else None,
     )
-    pg.e2e_log = log  # type: ignore[attr-defined]
+    pg.e2e_log = log  # type: ignore[attr-defined]  # a log kept on the page object
     try:
         yield pg
     finally:
@@ -444,7 +444,7 @@ def page(request: pytest.FixtureRequest, browser: Any, jupyter: JupyterServer) -
             try:
                 pg.screenshot(path=str(shot), full_page=True)
                 print(f"\nscreenshot of the failure: {shot}")
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - any failure of the probe is reported
                 print(f"\ncould not save a failure screenshot: {exc}")
             if log.page_errors or log.console_errors or log.dialogs:
                 print(f"page errors: {log.page_errors}\nconsole errors: {log.console_errors}")

@@ -139,7 +139,7 @@ def test_real_sigints_never_leave_the_store_broken(kind: str, with_view: bool,
         finally:
             gc.enable()
         sender.join()
-        presses += sender.presses  # type: ignore[attr-defined]
+        presses += sender.presses  # type: ignore[attr-defined]  # a count kept on the thread
         where = f"{kind} loop, interrupt {n + 1}"
         try:
             time.sleep(0.005)
@@ -163,11 +163,11 @@ def test_real_sigints_never_leave_the_store_broken(kind: str, with_view: bool,
 def _press_until(landed: threading.Event, delay: float) -> None:
     """Press the stop button after ``delay``, and again every second until it worked."""
     me = threading.current_thread()
-    me.presses = 0  # type: ignore[attr-defined]
+    me.presses = 0  # type: ignore[attr-defined]  # a count kept on the thread
     main = threading.main_thread().ident
     while not landed.wait(delay):
-        signal.pthread_kill(main, signal.SIGINT)  # type: ignore[arg-type]
-        me.presses += 1  # type: ignore[attr-defined]
+        signal.pthread_kill(main, signal.SIGINT)  # type: ignore[arg-type]  # the main thread has an ident
+        me.presses += 1  # type: ignore[attr-defined]  # a count kept on the thread
         delay = 1.0
 
 

@@ -26,11 +26,11 @@ def shown() -> Iterator[list[Any]]:
     items: list[Any] = []
     yield items
     for item in items:
-        widget = display._shared.get(id(item)) if isinstance(item, LocalDict) else item  # noqa: SLF001
+        widget = display._shared.get(id(item)) if isinstance(item, LocalDict) else item  # noqa: SLF001 - the view's own cache
         if widget is not None:
             widget.close()
-            if widget._thread is not None:  # noqa: SLF001
-                widget._thread.join(timeout=10)  # noqa: SLF001
+            if widget._thread is not None:  # noqa: SLF001 - join the flusher
+                widget._thread.join(timeout=10)  # noqa: SLF001 - join the flusher
 
 
 @pytest.fixture
