@@ -68,8 +68,8 @@ export class DetailPanel {
     ];
     for (const [name, value] of fields) {
       meta.append(
-        h("dt", { text: name }),
-        h("dd", { class: `ldnb-meta-${name.toLowerCase()}`, text: value }),
+        h("dt", { class: "ldnb-meta-label", text: name }),
+        h("dd", { class: `ldnb-meta-value ldnb-meta-${name.toLowerCase()}`, text: value }),
       );
     }
     const preview = String(d.preview ?? "");

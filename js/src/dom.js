@@ -13,6 +13,20 @@ export function logError(what, err) {
 }
 
 /**
+ * The focused element as seen from `el`'s own root: inside a shadow root (marimo
+ * renders widgets in one) `document.activeElement` is only the shadow host.
+ * @param {Node} el
+ * @returns {Element | null}
+ */
+export function activeIn(el) {
+  const root = el.getRootNode();
+  const holder = /** @type {Document | ShadowRoot} */ (
+    "activeElement" in root ? root : el.ownerDocument ?? document
+  );
+  return holder.activeElement;
+}
+
+/**
  * @typedef {{
  *   class?: string, text?: string, title?: string,
  *   attrs?: Record<string, string>,

@@ -53,7 +53,7 @@ export const SEP = "/";
  *   summary: Summary, listings: Listings, detail: Detail,
  *   search_result: SearchResult, events: StoreEvent[], changes: Changes,
  *   notice: string, expanded: string[], limits: Record<string, number>,
- *   selected: Selected, query: string,
+ *   selected: Selected, query: string, rendered: Record<string, number>,
  * }} Traits
  */
 

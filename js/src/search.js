@@ -1,5 +1,5 @@
 // The search box: sets `query` (debounced), shows `search_result`; Escape clears.
-import { Disposer, Timer, h } from "./dom.js";
+import { Disposer, Timer, activeIn, h } from "./dom.js";
 import { formatInt, plural } from "./format.js";
 import { MAX_QUERY_CHARS, asArray, asObject } from "./protocol.js";
 
@@ -71,7 +71,7 @@ export class SearchBox {
       this._arrived(onResult);
     });
     disposer.on(model, "change:query", () => {
-      if (document.activeElement !== this.input)
+      if (activeIn(this.input) !== this.input)
         this.input.value = String(model.get("query") ?? "");
       this.update();
     });
@@ -97,7 +97,7 @@ export class SearchBox {
     const result = asObject(this.model.get("search_result"));
     if (!this._jump || !this.input.value || result.query !== this.input.value) return;
     this._jump = false;
-    if (document.activeElement === this.input) onResult();
+    if (activeIn(this.input) === this.input) onResult();
   }
 
   /** Show the state of the search. */

@@ -1,6 +1,6 @@
 // The tree: rows from the traits, live marks, a roving tabindex, and the requests the
 // user makes (expand, collapse, show more, select), written back as traits.
-import { Disposer, Timer, h } from "./dom.js";
+import { Disposer, Timer, activeIn, guard, h } from "./dom.js";
 import { keyAction } from "./keyboard.js";
 import { LiveMarks } from "./live.js";
 import { MAX_EXPANDED, asArray, asObject } from "./protocol.js";
@@ -41,21 +41,48 @@ export class Tree {
     /** Focus is being moved to the tree element by us, not by the user. */
     this._parking = false;
     this._expiry = new Timer(disposer, () => this.refresh());
+    this._disposer = disposer;
+    /** A refresh is due (a trait changed since the last one). */
+    this._due = false;
+    /** A microtask to refresh is queued. */
+    this._queued = false;
+    /** Focus the first search match after the next refresh. */
+    this._jump = false;
     marks.prime(model.get("changes"));
 
     disposer.listen(this.el, "keydown", (e) => this._onKey(e));
     disposer.listen(this.el, "click", (e) => this._onClick(e));
     disposer.listen(this.el, "focusin", (e) => this._onFocusIn(e));
     disposer.listen(this.el, "scroll", () => this._onScroll());
-    for (const name of ["listings", "expanded", "limits", "changes", "selected", "search_result"]) {
-      disposer.on(model, `change:${name}`, () => this.refresh());
+    // One kernel message sets several traits, each firing its change event: refresh
+    // once, after the last. Marks are taken at once, so a batch never hides a write.
+    disposer.on(model, "change:changes", () => {
+      marks.apply(model.get("changes"));
+      this._schedule();
+    });
+    for (const name of ["listings", "expanded", "limits", "selected", "search_result"]) {
+      disposer.on(model, `change:${name}`, () => this._schedule());
     }
     this.refresh();
   }
 
+  /** Refresh once the current batch of change events is over (a microtask later). */
+  _schedule() {
+    this._due = true;
+    if (this._queued) return;
+    this._queued = true;
+    queueMicrotask(
+      guard("refresh", () => {
+        this._queued = false;
+        if (this._due && !this._disposer.disposed) this.refresh();
+      }),
+    );
+  }
+
   /** Recompute the rows from the traits and render them. */
   refresh() {
-    const hadFocus = this.el.contains(document.activeElement);
+    this._due = false;
+    const hadFocus = this.el.contains(activeIn(this.el));
     this.marks.apply(this.model.get("changes"));
     this.marks.expire();
     this._matches = new Set(asArray(asObject(this.model.get("search_result")).matches));
@@ -76,6 +103,10 @@ export class Tree {
     this.list.setRows(rows);
     this._syncTreeTabindex();
     if (hadFocus) this._focusRow(this._focusIndex, false);
+    if (this._jump) {
+      this._jump = false;
+      this.focusFirstMatch();
+    }
     const next = this.marks.expire();
     if (next === null) this._expiry.cancel();
     else this._expiry.start(next + 20);
@@ -99,6 +130,16 @@ export class Tree {
     this.list.redecorate();
     this._syncTreeTabindex();
     this.list.elementAt(index)?.focus({ preventScroll: !reveal });
+  }
+
+  /**
+   * Focus the first match once the rows of the current batch are in: hosts set the
+   * traits of one message one by one (marimo fires change:search_result before the
+   * listings of the nodes the search opened).
+   */
+  focusFirstMatchSoon() {
+    this._jump = true;
+    this._schedule();
   }
 
   /** Focus the first row that matches the search, if any. */
@@ -202,10 +243,10 @@ export class Tree {
 
   /** Render the rows scrolled into view; keep the keyboard focus inside the tree. */
   _onScroll() {
-    const hadFocus = this.el.contains(document.activeElement);
+    const hadFocus = this.el.contains(activeIn(this.el));
     this.list.render();
     this._syncTreeTabindex();
-    if (hadFocus && !this.el.contains(document.activeElement)) {
+    if (hadFocus && !this.el.contains(activeIn(this.el))) {
       // The focused row left the DOM: park the focus on the tree, so keys still reach it.
       this._parking = true;
       this.el.focus({ preventScroll: true });

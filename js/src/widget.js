@@ -1,8 +1,11 @@
-// The anywidget entry point: render({ model, el }) builds the view inside `el` and
-// returns the function that takes it all down again.
+// The anywidget entry point: the default export { render }, the only shape anywidget
+// documents (a named `render` export logs a deprecation warning on every display).
+// render({ model, el }) builds the view inside `el` and returns the function that
+// takes it all down again.
 import { DetailPanel } from "./detail.js";
 import { Disposer, guard, h, logError } from "./dom.js";
 import { renderHeader } from "./header.js";
+import { asObject } from "./protocol.js";
 import { ROW_HEIGHT } from "./rows.js";
 import { SearchBox } from "./search.js";
 import { Strip } from "./strip.js";
@@ -17,11 +20,16 @@ import { Tree } from "./tree.js";
  * @param {{ model: Model, el: HTMLElement }} props
  * @returns {() => void} cleanup: removes every listener and timer and empties `el`
  */
-export function render({ model, el }) {
+function render({ model, el }) {
   const disposer = new Disposer();
+  guard("report the view shown", () => reportShown(model, +1))();
+  let done = false;
   const cleanup = () => {
+    if (done) return;
+    done = true;
     disposer.dispose();
     el.replaceChildren();
+    guard("report the view gone", () => reportShown(model, -1))();
   };
   try {
     el.replaceChildren(build(model, disposer));
@@ -36,6 +44,28 @@ export function render({ model, el }) {
     );
   }
   return cleanup;
+}
+
+/** This page's key in `rendered` (one per evaluation of this module). */
+const PAGE = `p${Math.random().toString(36).slice(2, 12)}`;
+
+/**
+ * Tell the kernel how many views of `model` this page shows now (`rendered`): a view
+ * that no page shows is not flushed (protocol.py). Entries of other pages at 0 are
+ * dropped, so that the trait stays small however often pages reload.
+ * @param {Model} model
+ * @param {number} delta
+ */
+function reportShown(model, delta) {
+  /** @type {Record<string, number>} */
+  const rendered = {};
+  for (const [page, n] of Object.entries(asObject(model.get("rendered")))) {
+    if (page !== PAGE && Number(n) > 0) rendered[page] = Number(n);
+  }
+  const mine = Math.max(0, (Number(asObject(model.get("rendered"))[PAGE]) || 0) + delta);
+  rendered[PAGE] = mine;
+  model.set("rendered", rendered);
+  model.save_changes();
 }
 
 /**
@@ -59,7 +89,7 @@ function build(model, disposer) {
     notice.hidden = text === "";
   };
   const tree = new Tree(model, disposer, say);
-  const search = new SearchBox(model, disposer, () => tree.focusFirstMatch());
+  const search = new SearchBox(model, disposer, () => tree.focusFirstMatchSoon());
   const detail = new DetailPanel(disposer);
   const strip = new Strip();
 

@@ -1,7 +1,7 @@
 import { vi } from "vitest";
 // A stand-in for the anywidget model (no kernel): Backbone-like get/set/on/off that
 // fires `change:<name>` synchronously, and counters for save_changes and listeners.
-import { render } from "../src/widget.js";
+import widget from "../src/widget.js";
 
 /** @typedef {import("../src/protocol.js").Row} Row */
 
@@ -155,10 +155,16 @@ const mounted = [];
 export function view(model) {
   const el = document.createElement("div");
   document.body.append(el);
-  const cleanup = render({ model: /** @type {any} */ (model), el });
+  const cleanup = widget.render({ model: /** @type {any} */ (model), el });
+  model.saves = 0; // render's own report (`rendered`, tested in widget.test.js) is not a user action
   mounted.push(cleanup);
   const tree = /** @type {HTMLElement} */ (el.querySelector('[role="tree"]'));
   return { el, tree, cleanup };
+}
+
+/** Let the change events of one batch run the refresh they scheduled (a microtask). */
+export async function flush() {
+  await new Promise((resolve) => queueMicrotask(() => resolve(undefined)));
 }
 
 /** Clean up every view and empty the document. */

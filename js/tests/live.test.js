@@ -2,7 +2,17 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { LiveMarks, MARK_MS } from "../src/live.js";
 import { STRIP_RECENT, stripEntries } from "../src/strip.js";
-import { FakeModel, itemAt, items, leaf, listing, unmountAll, view, node } from "./fake_model.js";
+import {
+  FakeModel,
+  flush,
+  itemAt,
+  items,
+  leaf,
+  listing,
+  node,
+  unmountAll,
+  view,
+} from "./fake_model.js";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -38,7 +48,7 @@ function store() {
 }
 
 describe("live updates", () => {
-  test("change:listings and change:summary re-render", () => {
+  test("change:listings and change:summary re-render", async () => {
     const model = store();
     const { tree, el } = view(model);
     model.update({
@@ -47,6 +57,7 @@ describe("live updates", () => {
       },
       summary: { formats: { pkl: 3, json: 1_500 }, keys: 1_503, nodes: 2, counter: 9 },
     });
+    await flush();
     expect(items(tree).map((r) => r.dataset.path)).toEqual(["a", "x", "y", "z"]);
     expect(itemAt(tree, "a").querySelector(".ldnb-counts")?.textContent).toBe("pkl 3 · json 1,500");
     expect(itemAt(tree, "a").querySelector(".ldnb-last-write")?.textContent).toBe("#9");
@@ -59,15 +70,17 @@ describe("live updates", () => {
     expect(tree.querySelector(".ldnb-flash")).toBeNull();
   });
 
-  test("set paths flash for about a second, and a new seq re-triggers", () => {
+  test("set paths flash for about a second, and a new seq re-triggers", async () => {
     const model = store();
     const { tree } = view(model);
     model.update({ changes: { seq: 2, set: ["x", "a"], deleted: [], pruned: [] } });
+    await flush();
     expect(itemAt(tree, "x", "leaf").classList.contains("ldnb-flash")).toBe(true);
     expect(itemAt(tree, "a").classList.contains("ldnb-flash")).toBe(true);
     expect(itemAt(tree, "y", "leaf").classList.contains("ldnb-flash")).toBe(false);
     vi.advanceTimersByTime(MARK_MS / 2);
     model.update({ changes: { seq: 3, set: ["x"], deleted: [], pruned: [] } });
+    await flush();
     vi.advanceTimersByTime(MARK_MS * 0.75);
     expect(itemAt(tree, "x", "leaf").classList.contains("ldnb-flash")).toBe(true);
     expect(itemAt(tree, "a").classList.contains("ldnb-flash")).toBe(false);
@@ -75,13 +88,14 @@ describe("live updates", () => {
     expect(tree.querySelector(".ldnb-flash")).toBeNull();
   });
 
-  test("deleted rows fade, stay as ghosts where they were, then go", () => {
+  test("deleted rows fade, stay as ghosts where they were, then go", async () => {
     const model = store();
     const { tree } = view(model);
     model.update({
       listings: { "": listing([node("a", { pkl: 2 }, 5), leaf("y")]) },
       changes: { seq: 2, set: [], deleted: ["x"], pruned: [] },
     });
+    await flush();
     const ghost = itemAt(tree, "x", "leaf");
     expect(ghost.classList.contains("ldnb-fade")).toBe(true);
     expect(ghost.getAttribute("aria-disabled")).toBe("true");
@@ -90,22 +104,25 @@ describe("live updates", () => {
     expect(items(tree).map((r) => r.dataset.path)).toEqual(["a", "y"]);
   });
 
-  test("a delete that arrives before the listing still fades and ghosts", () => {
+  test("a delete that arrives before the listing still fades and ghosts", async () => {
     const model = store();
     const { tree } = view(model);
     model.update({ changes: { seq: 2, set: [], deleted: ["y"], pruned: [] } });
+    await flush();
     expect(itemAt(tree, "y", "leaf").classList.contains("ldnb-fade")).toBe(true);
     model.update({ listings: { "": listing([node("a"), leaf("x")]) } });
+    await flush();
     expect(itemAt(tree, "y", "leaf").classList.contains("ldnb-ghost")).toBe(true);
   });
 
-  test("pruned node rows fade and are marked pruned", () => {
+  test("pruned node rows fade and are marked pruned", async () => {
     const model = store();
     const { tree } = view(model);
     model.update({
       listings: { "": listing([leaf("x"), leaf("y")]) },
       changes: { seq: 2, set: [], deleted: [], pruned: ["a"] },
     });
+    await flush();
     const row = itemAt(tree, "a");
     expect(row.classList.contains("ldnb-fade")).toBe(true);
     expect(row.classList.contains("ldnb-pruned")).toBe(true);

@@ -132,6 +132,27 @@ describe("theme", () => {
     expect(detectTheme(window)).toBe("light");
   });
 
+  test("VS Code's body class decides over JupyterLab's attribute and the OS preference", () => {
+    const mq = { matches: true, addEventListener: vi.fn(), removeEventListener: vi.fn() };
+    vi.spyOn(window, "matchMedia").mockReturnValue(/** @type {any} */ (mq));
+    /** @param {string} cls @param {string} light @param {boolean} osDark */
+    const decided = (cls, light, osDark) => {
+      document.body.className = cls;
+      document.body.setAttribute("data-jp-theme-light", light);
+      mq.matches = osDark;
+      const { el, cleanup } = view(store());
+      const root = /** @type {HTMLElement} */ (el.querySelector(".ldnb-root"));
+      const classes = [...root.classList].filter((c) => c.startsWith("ldnb-theme-"));
+      cleanup();
+      return classes;
+    };
+    expect(decided("vscode-dark", "true", false)).toEqual(["ldnb-theme-dark"]);
+    expect(decided("vscode-light", "false", true)).toEqual(["ldnb-theme-light"]);
+    expect(decided("vscode-high-contrast", "true", false)).toEqual(["ldnb-theme-dark"]);
+    expect(decided("", "false", false)).toEqual(["ldnb-theme-dark"]);
+    expect(decided("", "true", true)).toEqual(["ldnb-theme-light"]);
+  });
+
   test("the root carries the theme class and switches with the host", async () => {
     document.body.setAttribute("data-jp-theme-light", "true");
     const { el } = view(store());

@@ -1,7 +1,16 @@
 // @vitest-environment happy-dom
 import { afterEach, expect, test, vi } from "vitest";
 import { DEBOUNCE_MS, searchStatus } from "../src/search.js";
-import { itemAt, sampleModel as store, text, unmountAll, view } from "./fake_model.js";
+import {
+  flush,
+  itemAt,
+  leaf,
+  listing,
+  sampleModel as store,
+  text,
+  unmountAll,
+  view,
+} from "./fake_model.js";
 
 afterEach(unmountAll);
 
@@ -23,7 +32,7 @@ test("typing sets query once, after the debounce", () => {
   expect(text(el, ".ldnb-search-status")).toBe("searching…");
 });
 
-test("results show the count, highlight matching rows, and Escape clears", () => {
+test("results show the count, highlight matching rows, and Escape clears", async () => {
   const model = store();
   const { el, tree } = view(model);
   const input = /** @type {HTMLInputElement} */ (el.querySelector(".ldnb-search-input"));
@@ -33,6 +42,7 @@ test("results show the count, highlight matching rows, and Escape clears", () =>
   expect(document.activeElement).toBe(input);
   expect(model.get("query")).toBe("y");
   model.update({ search_result: { query: "y", matches: ["y"], total: 1, error: null } });
+  await flush();
   expect(text(el, ".ldnb-search-status")).toBe("1 match");
   expect(itemAt(tree, "y", "leaf").classList.contains("ldnb-match")).toBe(true);
   expect(itemAt(tree, "x", "leaf").classList.contains("ldnb-match")).toBe(false);
@@ -52,4 +62,21 @@ test("errors and capped results read clearly", () => {
     "900 matches (first 2 shown)",
   );
   expect(searchStatus("", {}).text).toBe("");
+});
+
+test("Enter jumps to a match whose listing arrives after the result (marimo's order)", async () => {
+  const model = store();
+  const { el, tree } = view(model);
+  const input = /** @type {HTMLInputElement} */ (el.querySelector(".ldnb-search-input"));
+  input.focus();
+  input.value = "a/deep";
+  input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+  const result = { query: "a/deep", matches: ["a/deep"], total: 1, error: null };
+  model.update({ search_result: result }); // one change event per trait, result first
+  const listings = { ...model.get("listings"), a: listing([leaf("a/deep")]) };
+  model.update({ expanded: ["a"] });
+  model.update({ listings });
+  await flush();
+  expect(/** @type {HTMLElement} */ (document.activeElement).dataset.path).toBe("a/deep");
+  expect(itemAt(tree, "a/deep", "leaf").classList.contains("ldnb-match")).toBe(true);
 });

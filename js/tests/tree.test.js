@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { CHUNK, MAX_EXPANDED } from "../src/protocol.js";
 import {
   FakeModel,
+  flush,
   itemAt,
   items,
   leaf,
@@ -71,7 +72,7 @@ describe("expand and collapse", () => {
     expect(waiting.getAttribute("aria-level")).toBe("2");
   });
 
-  test("the listing replaces the waiting row; a second click collapses", () => {
+  test("the listing replaces the waiting row; a second click collapses", async () => {
     const model = store();
     const { tree } = view(model);
     itemAt(tree, "users").click();
@@ -81,6 +82,7 @@ describe("expand and collapse", () => {
         users: listing([leaf("users/ann"), leaf("users/bob")]),
       },
     });
+    await flush();
     expect(items(tree).map((el) => el.dataset.path)).toEqual([
       "users",
       "users/ann",
@@ -107,7 +109,7 @@ describe("expand and collapse", () => {
     expect(model.get("limits")).toEqual({});
   });
 
-  test("show more raises limits[path] by CHUNK; waiting until the kernel answers", () => {
+  test("show more raises limits[path] by CHUNK; waiting until the kernel answers", async () => {
     const first = Array.from({ length: CHUNK }, (_, i) => leaf(`k${i}`));
     const model = new FakeModel({ listings: { "": listing(first, 250) } });
     const { tree } = view(model);
@@ -120,6 +122,7 @@ describe("expand and collapse", () => {
     expect(itemAt(tree, "", "waiting").textContent).toContain("waiting for the kernel");
     const second = Array.from({ length: 2 * CHUNK }, (_, i) => leaf(`k${i}`));
     model.update({ listings: { "": listing(second, 250) } });
+    await flush();
     expect(tree.querySelector(".ldnb-waiting")).toBeNull();
     tree.scrollTop = 1_000_000; // 201 rows: virtualised, the more row is at the bottom
     tree.dispatchEvent(new Event("scroll"));
@@ -283,10 +286,11 @@ describe("virtual scrolling", () => {
   });
 });
 
-test("rows that arrive after an empty root get the roving tabindex", () => {
+test("rows that arrive after an empty root get the roving tabindex", async () => {
   const model = new FakeModel({ listings: { "": listing([]) } });
   const { tree } = view(model);
   expect(items(tree)).toHaveLength(0);
   model.update({ listings: { "": listing([leaf("a"), leaf("b")]) } });
+  await flush();
   expect(items(tree).map((el) => el.getAttribute("tabindex"))).toEqual(["0", "-1"]);
 });

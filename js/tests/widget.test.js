@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, expect, test, vi } from "vitest";
-import { render } from "../src/widget.js";
+import * as entry from "../src/widget.js";
 import {
   FakeModel,
   itemAt,
@@ -15,6 +15,12 @@ import {
 const HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>';
 
 afterEach(unmountAll);
+
+test("the module exports only the default { render } object (anywidget's documented shape)", () => {
+  expect(Object.keys(entry)).toEqual(["default"]);
+  expect(Object.keys(entry.default)).toEqual(["render"]);
+  expect(typeof entry.default.render).toBe("function");
+});
 
 test("hostile text from the model is rendered as text, never as markup", () => {
   const model = new FakeModel({
@@ -67,7 +73,7 @@ test("cleanup removes every model and DOM listener, clears timers and empties el
   const model = store();
   const el = document.createElement("div");
   document.body.append(el);
-  const cleanup = render({ model: /** @type {any} */ (model), el });
+  const cleanup = entry.default.render({ model: /** @type {any} */ (model), el });
   expect(model.listenerCount()).toBeGreaterThan(5);
   const input = /** @type {HTMLInputElement} */ (el.querySelector(".ldnb-search-input"));
   input.value = "q";
@@ -107,4 +113,22 @@ test("a clipboard write that settles after cleanup starts no timer", async () =>
   await Promise.resolve();
   expect(writeText).toHaveBeenCalledWith('d["x"]');
   expect(vi.getTimerCount()).toBe(0);
+});
+
+test("each render and cleanup tells the kernel how many views this page shows", () => {
+  const model = store();
+  model.update({ rendered: { pOther: 1, pGone: 0 } });
+  const a = view(model);
+  const b = view(model);
+  const mine = () => Object.entries(model.get("rendered")).filter(([p]) => p !== "pOther");
+  expect(mine()).toHaveLength(1);
+  expect(mine()[0][1]).toBe(2);
+  expect(model.get("rendered").pOther).toBe(1); // another page's count is kept
+  expect("pGone" in model.get("rendered")).toBe(false); // pages at 0 are dropped
+  a.cleanup();
+  a.cleanup(); // a second cleanup of the same view changes nothing
+  expect(mine()[0][1]).toBe(1);
+  b.cleanup();
+  expect(mine()[0][1]).toBe(0);
+  expect(model.saves).toBeGreaterThan(0);
 });

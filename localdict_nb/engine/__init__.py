@@ -4,14 +4,17 @@ The package shows the project's three layers as folders, and arrows point down
 only: ``magics`` -> ``view`` -> ``engine``. The engine is a package of its own so
 that this rule can be seen and checked (a test walks the import graph): nothing in
 here imports IPython, widgets, the view or the magics, not even lazily. The view
-reads a store only through ``inspection``, and fills the display hook of
-``showing``; nothing outside this package touches an underscore name in it.
+reads a store only through ``inspection`` and follows it through ``watch``, and
+fills the display hook of ``showing``; nothing outside this package touches an
+underscore name in it.
 
 Modules: ``keys`` (the one place keys are normalised), ``jokers``, ``exceptions``,
 ``events`` (observers and event queues), ``isolation`` (how values are copied),
 ``interrupts`` (Ctrl-C is deferred inside critical sections), ``backend`` (the RAM
 tree), ``persi_dict`` and ``conditional`` (persidict's contract), ``local_dict``,
-``inspection`` (what tools may read) and ``showing`` (the display hook).
+``inspection`` (what tools may read), ``watch`` (how a view follows a tree: cheap
+stamps to poll and a ring of recent events, so that writes never push to views)
+and ``showing`` (the display hook).
 """
 
 from .events import StoreEvent, Subscription

@@ -28,11 +28,12 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any, Final, Literal, cast, overload
 
-from .events import EventFields, ObserverHub, touches
+from .events import EventFields, EventKind, ObserverHub, touches
 from .exceptions import MutationPolicyError
 from .interrupts import acquire, critical, guard
 
-__all__ = ["COUNTER", "KIND", "PAYLOAD", "TIMESTAMP", "Entry", "Node", "Tree", "counts_text"]
+__all__ = ["COUNTER", "KIND", "PAYLOAD", "TIMESTAMP", "Entry", "Node", "Tree", "counts_text",
+           "path_of"]
 
 Entry = tuple[Any, int, float, int]
 """A stored value: (payload, isolation kind, timestamp, write counter)."""
@@ -43,6 +44,12 @@ COUNTER: Final = 3
 
 Record = tuple[int, str, dict[str, dict[str, Entry]]]
 """One node of an exported tree: (index of its parent, its name, its buckets)."""
+
+
+def path_of(where: Node | tuple[str, ...], leaf: str | None = None) -> tuple[str, ...]:
+    """The absolute path of ``leaf`` under ``where`` (a node, or a path), or of ``where``."""
+    base = where.path if isinstance(where, Node) else where
+    return base if leaf is None else (*base, leaf)
 
 
 def counts_text(counts: dict[str, int]) -> str:
@@ -182,9 +189,25 @@ class Tree:
             self.observers.dispatch(events)
 
     @critical
-    def _publish(self, event: EventFields) -> None:
-        """Queue an event (its StoreEvent fields) for the observers and every event queue."""
+    def _publish(self, kind: EventKind, where: Node | tuple[str, ...], leaf: str | None,
+                 fmt: str | None, counter: int, timestamp: float, created: bool = False,
+                 count: int = 1, removed: tuple[tuple[str, ...], ...] = ()) -> None:
+        """Record an event for the views' ring, the observers and every event queue.
+
+        ``where`` is the node (or, for a view with no node yet, the path) the event
+        happened at, ``leaf`` the key under it. Only observers and queues need the
+        event's path: the ring keeps the node, and a view works the path out if it reads it.
+        """
         hub = self.observers
+        ring = hub.ring
+        if ring is not None:
+            entry = (next(hub.ticks), kind, where, leaf, fmt, counter, timestamp, created, count,
+                     removed)
+            (hub.prunes if kind == "prune" else ring).append(entry)  # type: ignore[union-attr]  # set with ring
+        if not hub.subscribed:
+            return
+        event: EventFields = (kind, path_of(where, leaf), fmt, counter, timestamp, created, count,
+                              removed)
         if hub.has_callbacks:
             self.outbox.append(event)
         for queue in hub.queues:  # EventQueue.put, inlined: this runs on every write
@@ -303,7 +326,7 @@ class Tree:
             n.last_write = counter
             n = n.parent
         if self.observers.any:
-            self._publish(("set", (*parent.path, leaf), fmt, counter, timestamp, created, 1, ()))
+            self._publish("set", parent, leaf, fmt, counter, timestamp, created)
         return counter
 
     @critical
@@ -322,8 +345,7 @@ class Tree:
             del parent.buckets[fmt]
         self._uncount(parent, fmt, 1)
         if self.observers.any:
-            path = (*parent.path, key[-1])
-            self._publish(("delete", path, fmt, self.counter, time.time(), False, 1, ()))
+            self._publish("delete", parent, key[-1], fmt, self.counter, time.time())
         return entry
 
     @critical
@@ -367,7 +389,8 @@ class Tree:
                     self.candidates[n] = None  # each emptied node: see _uncount
                 stack.extend(n.children.values())
         if self.observers.any:  # also when nothing went: the prune schedule moved
-            self._publish(("clear", path, fmt, self.counter, time.time(), False, removed, ()))
+            self._publish("clear", path if node is None else node, None, fmt, self.counter,
+                          time.time(), False, removed)
         return removed
 
     # --- pruning ----------------------------------------------------------------
@@ -407,7 +430,8 @@ class Tree:
         self.prune_passes += 1
         paths = tuple(removed_paths)
         if self.observers.any:  # also a pass that removed nothing: the prune count moved
-            self._publish(("prune", (), None, self.counter, time.time(), False, n_removed, paths))
+            self._publish("prune", (), None, None, self.counter, time.time(), False, n_removed,
+                          paths)
         return paths
 
     # --- reading many -------------------------------------------------------------

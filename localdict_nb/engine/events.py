@@ -12,16 +12,18 @@ The engine knows nothing of who observes (the tree view, a test, a logger).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections import deque
 from collections.abc import Callable
 from functools import partial
-from typing import Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 from .interrupts import calls_out, critical
 
-__all__ = ["EventFields", "EventKind", "EventQueue", "Observer", "StoreEvent", "Subscription",
+__all__ = ["PRUNE_RING", "RING", "EventFields", "EventKind", "EventQueue", "Observer",
+           "RingEntry", "StoreEvent", "Subscription",
            "as_event", "touches"]
 
 logger = logging.getLogger("localdict_nb")
@@ -31,6 +33,12 @@ EventKind = Literal["set", "delete", "clear", "prune"]
 EventFields = tuple[EventKind, tuple[str, ...], str | None, int, float, bool, int,
                     tuple[tuple[str, ...], ...]]
 """A StoreEvent's fields as a plain tuple, as the tree queues them (no NamedTuple overhead)."""
+
+RingEntry = tuple[int, EventKind, Any, str | None, str | None, int, float, bool, int,
+                  tuple[tuple[str, ...], ...]]
+"""An event in a tree's ring: (tick, kind, where, leaf, format, counter, timestamp, created,
+count, removed), where ``where`` is the backend node (or the path) the event happened at and
+``leaf`` the key under it (None for a clear or a prune pass)."""
 
 
 class StoreEvent(NamedTuple):
@@ -195,10 +203,22 @@ class EventQueue:
         self.close()
 
 
-class ObserverHub:
-    """The observers (callbacks) and event queues of one backend tree; falsy when none."""
+RING: Final = 64
+"""Recent events a tree keeps for its views (prune passes apart, ``PRUNE_RING`` of them)."""
+PRUNE_RING: Final = 16
 
-    __slots__ = ("_lock", "_subs", "any", "has_callbacks", "queues")
+
+class ObserverHub:
+    """Who listens to one backend tree: observers, event queues and views; falsy when none.
+
+    Observers and event queues get every event with its path. Views share one bounded
+    ring of the most recent events (and one of prune passes), kept while any view
+    watches the tree: a write appends one tuple to it whatever the number of views,
+    and leaves its path to be worked out when (if ever) a view reads it.
+    """
+
+    __slots__ = ("_lock", "_subs", "any", "has_callbacks", "prunes", "queues", "ring", "subscribed",
+                 "ticks", "viewers")
 
     def __init__(self) -> None:
         self._subs: tuple[Subscription, ...] = ()
@@ -208,13 +228,24 @@ class ObserverHub:
         """Whether anyone listens: the one check a write makes when nobody does."""
         self.has_callbacks = False
         """Whether any observer must be called after the lock is released."""
+        self.subscribed = False
+        """Whether any observer or event queue wants events with their paths."""
+        self.ring: deque[RingEntry] | None = None
+        """The most recent events, while a view watches (see ``engine.watch``)."""
+        self.prunes: deque[RingEntry] | None = None
+        """The most recent prune passes, kept apart from the ring."""
+        self.viewers = 0
+        """How many views watch the tree."""
+        self.ticks = itertools.count(1)
+        """Numbers the ring's entries, so that a view can ask for the ones it has not seen."""
 
     def __bool__(self) -> bool:
         return self.any
 
     def _changed(self) -> None:
         self.has_callbacks = bool(self._subs)
-        self.any = bool(self._subs or self.queues)
+        self.subscribed = bool(self._subs or self.queues)
+        self.any = self.subscribed or self.ring is not None
 
     def __len__(self) -> int:
         return len(self._subs) + len(self.queues)

@@ -20,7 +20,7 @@ from typing import Any
 
 from .backend import COUNTER, KIND, PAYLOAD, TIMESTAMP, Entry, Node, counts_text
 from .interrupts import critical
-from .isolation import thaw
+from .isolation import AS_IS, thaw
 from .local_dict import LocalDict
 
 __all__ = ["Child", "Leaf", "Listing", "Subtree", "Summary", "counts_text", "entry", "key_paths",
@@ -48,7 +48,9 @@ class Summary:
     prune_passes: int
     """Prune passes the tree has run."""
     observers: int
-    """Observers and event queues on the tree (each live view holds one)."""
+    """Observers and event queues on the tree."""
+    views: int
+    """Views (tree widgets) that watch the tree."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,11 @@ class Leaf:
     def etag(self) -> str:
         """The key's ETag."""
         return str(self.counter)
+
+    @property
+    def plain(self) -> bool:
+        """Whether the value is an immutable scalar kept as it is: loading it runs no code."""
+        return self._entry[KIND] == AS_IS
 
     @property
     def size(self) -> int:
@@ -132,7 +139,7 @@ def summary(store: LocalDict[Any]) -> Summary:
         found = Summary(store.prefix, store.serialization_format, formats, tree.nodes,
                         tree.counter, tree.ops_since_prune,
                         store._prune_interval, tree.prune_passes,
-                        len(tree.observers))
+                        len(tree.observers), tree.observers.viewers)
     return found
 
 

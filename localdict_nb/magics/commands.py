@@ -170,7 +170,8 @@ def cmd_stats(m: Session, args: argparse.Namespace) -> Table:
     rows = [*((f"keys [{fmt}]", n) for fmt, n in s.formats.items()),
             ("nodes", sub.nodes), ("depth", sub.depth), ("write counter", s.counter),
             ("ops since prune", f"{s.ops_since_prune} / {interval or 'never'}"),
-            ("prune passes", s.prune_passes), ("memory (approx.)", f"{sub.bytes / 1024:,.1f} KiB")]
+            ("prune passes", s.prune_passes), ("live views", s.views),
+            ("memory (approx.)", f"{sub.bytes / 1024:,.1f} KiB")]
     return Table(f"{args.name}: LocalDict [{s.format}]", ("stat", "value"), rows)
 
 

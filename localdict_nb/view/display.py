@@ -5,7 +5,10 @@ This module is what the engine's display hook (``engine.showing``) gets:
 ``shared_widget`` and ``LocalDict.tree()`` ``new_widget``. In a Jupyter kernel the
 bundle carries the widget view (one shared widget per LocalDict object, so
 re-running a cell does not pile up observers) plus a static ``text/html`` and
-``text/plain`` rendering that nbconvert, GitHub and terminals show instead.
+``text/plain`` rendering for renderers that cannot show the widget. nbconvert's HTML export
+shows one MIME type per output: the static table only when the notebook holds no saved widget
+state for the view (``--execute`` saves it, unless given
+``--ExecutePreprocessor.store_widget_state=False``); see ``tests/notebooks/test_export.py``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """What a store looks like where no widget can show: plain text and a static HTML table.
 
-nbconvert, GitHub and terminals show these; in a kernel they travel beside the
-widget view, for any renderer that cannot run it.
+Terminals show these; in a kernel they travel beside the widget view, for any renderer
+that cannot run it. nbconvert's HTML export shows the ``text/html`` table only when the
+notebook holds no saved state for that widget: with saved state it picks the widget view.
 """
 
 from __future__ import annotations

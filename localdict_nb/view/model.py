@@ -25,8 +25,8 @@ from localdict_nb.engine.local_dict import LocalDict
 
 from .protocol import DETAIL_CHARS, MAX_MATCHES, ROW_PREVIEW_CHARS, SEP
 
-__all__ = ["PreviewCache", "detail", "join", "listing", "preview", "python_key", "search",
-           "split", "summary"]
+__all__ = ["PreviewCache", "detail", "join", "listing", "parent_path", "preview", "preview_leaf",
+           "python_key", "search", "split", "summary"]
 
 _REPR_TIMEOUT = 1.0
 """Seconds a value's repr may take before a placeholder is shown instead."""
@@ -35,6 +35,11 @@ _REPR_TIMEOUT = 1.0
 def join(rel: tuple[str, ...]) -> str:
     """The protocol's path string for a relative path."""
     return SEP.join(rel)
+
+
+def parent_path(path: str) -> str:
+    """The path of the node that lists the row at ``path`` (``""`` for a top-level row)."""
+    return path.rpartition(SEP)[0]
 
 
 def split(path: str) -> tuple[str, ...]:
@@ -92,11 +97,30 @@ def detail(store: LocalDict[Any], rel: tuple[str, ...], fmt: str, name: str = "d
     path = join(rel)
     if leaf is None:
         return {"path": path, "format": fmt, "found": False}
-    value, type_name = _load(leaf)
-    text, truncated = preview(value, DETAIL_CHARS)
+    text, truncated, type_name = preview_leaf(leaf, DETAIL_CHARS)
     return {"path": path, "format": fmt, "found": True, "etag": leaf.etag,
             "ts": leaf.timestamp, "type": type_name, "preview": text, "truncated": truncated,
             "python": python_key((*key_prefix, *rel), name)}
+
+
+def preview_leaf(leaf: Leaf, chars: int) -> tuple[str, bool, str]:
+    """``(text, truncated, type name)`` of a stored value; never raises, bounded in time.
+
+    Loading a value may run its class's code (a pickle's ``__setstate__``), and so
+    may its repr: both run in a bounded worker unless the value is a plain scalar.
+    """
+    def render() -> tuple[str, str]:
+        value, type_name = _load(leaf)
+        return _ViewRepr(chars).repr(value), type_name
+
+    try:
+        done = render() if leaf.plain else _run_bounded(render)
+    except Exception as exc:
+        done = f"<repr failed: {type(exc).__name__}>", "?"
+    if isinstance(done, str):  # the worker did not run it, or did not finish
+        done = done, "?"
+    text, type_name = done
+    return (*_finish(text, chars), type_name)
 
 
 def _load(leaf: Leaf) -> tuple[Any, str]:
@@ -146,6 +170,18 @@ class _ViewRepr(reprlib.Repr):
             self._used += len(text)
         return text
 
+    def repr_bytes(self, x: bytes, level: int) -> str:
+        """Only the first bytes: a big value's whole repr would cost its size."""
+        if len(x) <= self.maxstring:
+            return repr(x)
+        return repr(x[: self.maxstring]) + _CUT
+
+    def repr_bytearray(self, x: bytearray, level: int) -> str:
+        """As ``repr_bytes``."""
+        if len(x) <= self.maxstring:
+            return repr(x)
+        return repr(x[: self.maxstring]) + _CUT
+
     def repr_dict(self, x: dict[Any, Any], level: int) -> str:
         if not x:
             return "{}"
@@ -160,12 +196,30 @@ class _ViewRepr(reprlib.Repr):
 
 _executor_lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
+_stuck = 0
+"""Worker threads whose preview never returned (a ``__repr__`` that loops, say)."""
+_MAX_STUCK = 2
+"""While this many are stuck, previews of values that run code are not even tried."""
+_TIMED_OUT = "<repr timed out>"
+_UNAVAILABLE = "<preview unavailable: earlier previews still running>"
 
 
-def _run_bounded(fn: Callable[[], str]) -> str | None:
-    """Run ``fn`` in a worker thread; None if it takes longer than _REPR_TIMEOUT."""
-    global _executor
+def _unstuck(_: object) -> None:
+    global _stuck
     with _executor_lock:
+        _stuck -= 1
+
+
+def _run_bounded(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` in a worker thread, with a timeout; a placeholder text if it did not finish.
+
+    A worker that does not finish in time is left to finish on its own (Python cannot
+    stop a thread), and counted: at most ``_MAX_STUCK`` of them ever exist.
+    """
+    global _executor, _stuck
+    with _executor_lock:
+        if _stuck >= _MAX_STUCK:
+            return _UNAVAILABLE
         if _executor is None:
             _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ldnb-repr")
         executor = _executor
@@ -174,13 +228,23 @@ def _run_bounded(fn: Callable[[], str]) -> str | None:
         return future.result(timeout=_REPR_TIMEOUT)
     except FutureTimeout:
         with _executor_lock:  # that worker is stuck: later previews get a fresh one
+            _stuck += 1
             if _executor is executor:
                 _executor = None
+        future.add_done_callback(_unstuck)
         executor.shutdown(wait=False, cancel_futures=True)
-        return None
+        return _TIMED_OUT
 
 
 _SIMPLE = (str, int, float, bool, bytes, type(None))
+
+
+def _finish(text: str, chars: int) -> tuple[str, bool]:
+    truncated = _CUT in text
+    text = text.replace(_CUT, "...")
+    if len(text) > chars:
+        return text[: chars - 1] + "…", True
+    return text, truncated
 
 
 def preview(value: Any, chars: int = ROW_PREVIEW_CHARS) -> tuple[str, bool]:
@@ -196,13 +260,7 @@ def preview(value: Any, chars: int = ROW_PREVIEW_CHARS) -> tuple[str, bool]:
         text = render() if type(value) in _SIMPLE else _run_bounded(render)
     except Exception as exc:
         text = f"<repr failed: {type(exc).__name__}>"
-    if text is None:
-        text = "<repr timed out>"
-    truncated = _CUT in text
-    text = text.replace(_CUT, "...")
-    if len(text) > chars:
-        return text[: chars - 1] + "…", True
-    return text, truncated
+    return _finish(text, chars)
 
 
 class PreviewCache:
@@ -221,8 +279,7 @@ class PreviewCache:
             if text is not None:
                 self._items.move_to_end(key)
                 return text
-        value, _ = _load(leaf)
-        text = preview(value, ROW_PREVIEW_CHARS)[0]
+        text = preview_leaf(leaf, ROW_PREVIEW_CHARS)[0]
         with self._lock:
             self._items[key] = text
             if len(self._items) > self._size:

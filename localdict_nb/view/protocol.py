@@ -43,14 +43,16 @@ writes follow. ``key`` is relative to the view ("" for prune); a prune entry als
 
 ``changes``: what the last flush changed, for flashing: ``{"seq": int,
 "set": [path], "deleted": [path], "pruned": [path]}``; ``seq`` grows by one
-per flush. ``set`` and ``deleted`` name the keys written or deleted in the
-root's and the expanded nodes' listings (the rows the browser can show),
-and ``set`` also names every node on the path to any change (their counts
-changed); ``deleted`` also names cleared prefixes.
+per flush that changed anything. The kernel pulls (it compares what it shows
+now with what it sent last), so ``changes`` names rows on screen only:
+``set`` the listed keys written since the last flush and the listed nodes
+whose subtree was written or whose counts moved; ``deleted`` the rows gone
+from a listing still shown; ``pruned`` the subtrees removed by prune passes.
 
 ``notice``: a short message for the user (e.g. a rejected request), or "".
 
-Browser -> Python (Python validates them and answers by updating the above):
+Browser -> Python (Python validates them and answers by updating the above;
+a change the page makes to any other trait is undone, with a warning):
 
 ``expanded``: ``[path]``: the expanded nodes; ``listings`` follows.
 ``limits``: ``{path: int}``: rows wanted per node ("show more" adds ``CHUNK``,
@@ -58,7 +60,14 @@ capped at ``MAX_LIMIT``).
 ``selected``: ``{"path": str, "format": str}`` or ``{}``; ``detail`` follows.
 ``query``: a substring, or a glob if it has ``*``, ``?`` or ``[``; matched
 against whole paths; ``search_result`` follows and the matches' ancestors are
-added to ``expanded``.
+added to ``expanded`` (at most ``MAX_EXPANDED`` in all; a notice says when the
+bound stopped it).
+``rendered``: ``{page id: int}``: how many views of the widget each page shows
+now (each render adds one, each cleanup takes one away; pages at 0 may be
+dropped). While the page has reported and every count is 0, nothing shows the
+view: the kernel stops flushing it, and sends it whole when a page shows it
+again. ``{}`` (nothing reported yet, or a host that does not run the view's
+JavaScript) counts as shown.
 
 A malformed value from the browser (wrong type, unknown path, over-long
 string) is ignored with a logged warning and a ``notice``; the kernel and the
@@ -91,6 +100,8 @@ PRUNES_KEPT: Final = 10
 """Prune entries kept in the strip however many writes follow."""
 FLUSH_INTERVAL: Final = 0.1
 """Seconds between two flushes of live changes (at most ~10 a second)."""
+MAX_PAGES: Final = 64
+"""Most pages ``rendered`` may name."""
 MAX_CHANGED_PATHS: Final = 1_000
 """Paths sent at most per list in ``changes`` and per prune entry."""
 SEP: Final = "/"

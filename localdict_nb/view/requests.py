@@ -1,6 +1,6 @@
 """Validation of what the browser asks for: the request traits of the widget.
 
-The browser may set ``expanded``, ``limits``, ``selected`` and ``query``.
+The browser may set ``expanded``, ``limits``, ``selected``, ``query`` and ``rendered``.
 
 Each check returns a clean value or raises RequestError naming the problem, so
 the widget can ignore a malformed or hostile request with a warning.
@@ -12,9 +12,17 @@ from typing import Any
 
 from localdict_nb.engine.keys import SAFE_CHARS_SET
 
-from .protocol import MAX_EXPANDED, MAX_LIMIT, MAX_PATH_CHARS, MAX_QUERY_CHARS, SEP
+from .protocol import (
+    MAX_EXPANDED,
+    MAX_LIMIT,
+    MAX_PAGES,
+    MAX_PATH_CHARS,
+    MAX_QUERY_CHARS,
+    SEP,
+)
 
-__all__ = ["RequestError", "check_expanded", "check_limits", "check_query", "check_selected"]
+__all__ = ["RequestError", "check_expanded", "check_limits", "check_query", "check_rendered",
+           "check_selected"]
 
 
 class RequestError(ValueError):
@@ -102,3 +110,24 @@ def check_query(value: Any) -> str:
         msg = f"query may have at most {MAX_QUERY_CHARS} characters; got {len(value)}"
         raise RequestError(msg)
     return value
+
+
+def check_rendered(value: Any) -> dict[str, int]:
+    """Views shown per page: ``{page id: count}``, at most MAX_PAGES short ids."""
+    if not isinstance(value, dict):
+        msg = f"rendered must be an object of page id -> count; got {type(value).__name__}"
+        raise RequestError(msg)
+    if len(value) > MAX_PAGES:
+        msg = f"rendered may name at most {MAX_PAGES} pages; got {len(value)}"
+        raise RequestError(msg)
+    clean = {}
+    for page, count in value.items():
+        if not isinstance(page, str) or not 0 < len(page) <= 64:
+            msg = f"a page id must be a string of 1 to 64 characters; got {_describe(page)}"
+            raise RequestError(msg)
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_LIMIT:
+            msg = (f"the count of page {_describe(page)} must be an int from 0 to {MAX_LIMIT}; "
+                   f"got {_describe(count)}")
+            raise RequestError(msg)
+        clean[page] = count
+    return clean

@@ -1,11 +1,14 @@
 """LocalDictTree: the anywidget that shows a LocalDict's backend tree, live.
 
 One widget per view (never one per node). The traits are the contract of
-``protocol.py``. Store changes reach the widget through an event queue
-(``LocalDict.subscribe``): the writer only appends, and a background thread
-drains and flushes at most every ``FLUSH_INTERVAL`` seconds, so the view moves
-while a cell is still writing.
-Requests from the browser are validated; a bad one is ignored with a warning.
+``protocol.py``. The view follows its store by pulling, not by being pushed to: a
+write costs the store one append to its tree's ring of recent events (while any
+view watches), and the process's one flusher thread (``flusher``) asks each live
+view about ten times a second to ``flush``: compare what the tree shows now (its
+version, the stamps of the listed nodes, the selected key) with what was sent
+last, and send the difference in one message. Its work is O(rows shown), never
+O(writes). Requests from the browser are validated; a bad one is ignored with a
+warning, and only the request traits may change from the page.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -21,39 +25,36 @@ from typing import Any
 import anywidget
 import traitlets as t
 
-from localdict_nb.engine.events import EventKind, StoreEvent
+from localdict_nb.engine import inspection
 from localdict_nb.engine.local_dict import LocalDict
+from localdict_nb.engine.watch import Stamp, Watch, stamps, version
 
-from . import model
+from . import flusher, model
 from .fallback import static_bundle
-from .host import ipython, variable_name
-from .protocol import CHUNK, EVENTS_KEPT, FLUSH_INTERVAL, MAX_CHANGED_PATHS, PRUNES_KEPT
-from .requests import RequestError, check_expanded, check_limits, check_query, check_selected
+from .host import variable_name
+from .protocol import (
+    CHUNK,
+    EVENTS_KEPT,
+    FLUSH_INTERVAL,
+    MAX_CHANGED_PATHS,
+    MAX_EXPANDED,
+    PRUNES_KEPT,
+)
+from .requests import (
+    RequestError,
+    check_expanded,
+    check_limits,
+    check_query,
+    check_rendered,
+    check_selected,
+)
 
-__all__ = ["LocalDictTree"]
+__all__ = ["REQUESTS", "LocalDictTree"]
 
 logger = logging.getLogger("localdict_nb.view")
 _STATIC = Path(__file__).resolve().parent / "static"
-_CHANGE_BUCKET = {"set": "set", "delete": "deleted", "clear": "deleted", "prune": "pruned"}
-
-
-class _Touched:
-    """Where a batch of events changed the tree, relative to the view."""
-
-    __slots__ = ("cuts", "parents")
-
-    def __init__(self) -> None:
-        self.parents: set[tuple[str, ...]] = set()
-        """Nodes whose own keys changed (so did the counts of all their ancestors)."""
-        self.cuts: set[tuple[str, ...]] = set()
-        """Nodes cleared or pruned: everything above and below them may have changed."""
-
-    def affects(self, rel: tuple[str, ...]) -> bool:
-        """Whether the listing of node ``rel`` may have changed."""
-        n = len(rel)
-        if any(p[:n] == rel for p in self.parents):
-            return True
-        return any(c[:n] == rel or rel[: len(c)] == c for c in self.cuts)
+REQUESTS = ("expanded", "limits", "selected", "query", "rendered")
+"""The traits the browser may set; every other trait belongs to the kernel."""
 
 
 class LocalDictTree(anywidget.AnyWidget):
@@ -66,11 +67,14 @@ class LocalDictTree(anywidget.AnyWidget):
         key_prefix: Segments from that variable's root to ``store``'s root, for
             a view shown under its parent's name (``%localdict show d/users``).
         clock: Monotonic seconds; tests pass a fake one.
-        live: Start the background flusher; tests may call ``flush()`` themselves.
+        live: Be flushed by the process's flusher thread; tests may call ``flush()``
+            themselves.
     """
 
-    _esm = _STATIC / "widget.js"
-    _css = _STATIC / "widget.css"
+    # The bundle as text, not as a Path: anywidget watches a Path for changes, and its
+    # watcher would hold every widget (and its store) for good (anywidget#929).
+    _esm = (_STATIC / "widget.js").read_text()
+    _css = (_STATIC / "widget.css").read_text()
 
     summary = t.Dict().tag(sync=True)
     """Totals of the view and state of the tree (see protocol.py)."""
@@ -95,6 +99,8 @@ class LocalDictTree(anywidget.AnyWidget):
     """Browser -> Python: ``{"path", "format"}`` of the selected leaf."""
     query = t.Any("").tag(sync=True)
     """Browser -> Python: the search query."""
+    rendered = t.Any({}).tag(sync=True)
+    """Browser -> Python: ``{page id: views shown}``; all 0 = nothing shows the view."""
 
     def __init__(self, store: LocalDict[Any], *, name: str | None = None,
                  key_prefix: tuple[str, ...] = (),
@@ -116,27 +122,21 @@ class LocalDictTree(anywidget.AnyWidget):
         self._previews = model.PreviewCache()
         self._strip: deque[dict[str, Any]] = deque(maxlen=EVENTS_KEPT)
         self._prunes: deque[dict[str, Any]] = deque(maxlen=PRUNES_KEPT)
-        self._event_seq = 0
-        self._good: dict[str, Any] = {"expanded": [], "limits": {}, "selected": {}, "query": ""}
+        self._good: dict[str, Any] = {"expanded": [], "limits": {}, "selected": {}, "query": "",
+                                      "rendered": {}}
         self._closed = False
         self._last_flush = clock() - FLUSH_INTERVAL
-        self.observe(self._on_request, names=["expanded", "limits", "selected", "query"])
+        self._watch = Watch(store)
+        weakref.finalize(self, self._watch.close)  # a widget dropped unclosed lets go too
+        self._seen = max((tick for tick, _ in self._watch.recent(0)), default=0)
+        self._version: tuple[int, ...] = ()
+        self._stamps: dict[str, Stamp | None] = {}
+        self._detail_counter: int | None = None
+        self.observe(self._on_request, names=list(REQUESTS))
         self.refresh()
-        self._queue = store.subscribe()
-        self._thread: threading.Thread | None = None
-        self._shell = None
+        self.live = live
         if live:
-            self._thread = threading.Thread(target=self._run, name="ldnb-flush", daemon=True)
-            self._thread.start()
-            self._shell = ipython()
-            if self._shell is not None:  # send what a cell changed as soon as it ends
-                self._shell.events.register("post_run_cell", self._after_cell)
-
-    def _after_cell(self, *_: object) -> None:
-        try:
-            self.flush()
-        except Exception:  # never break the user's cell
-            logger.exception("localdict_nb tree view: flush after a cell failed")
+            flusher.add(self)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The widget view, plus the static text and HTML of the store for other renderers."""
@@ -145,144 +145,117 @@ class LocalDictTree(anywidget.AnyWidget):
         data.update(static_bundle(self._store))
         return bundle
 
+    def watches(self, tree: Any) -> bool:
+        """Whether this view shows a store of ``tree`` (a backend node's ``tree``)."""
+        return self._store.get_params()["backend"].tree is tree
+
     # --- store -> browser --------------------------------------------------------------
 
-    def _run(self) -> None:
-        while not self._closed:
-            self._queue.wait()
-            if self._closed:
-                return
-            wait = self._last_flush + FLUSH_INTERVAL - self._clock()
-            if wait > 0:
-                time.sleep(wait)
-            try:
-                self.flush()
-            except Exception:  # the flusher must survive anything
-                logger.exception("localdict_nb tree view: flush failed")
+    @property
+    def shown(self) -> bool:
+        """Whether a page may show the view: it said so, or has said nothing yet."""
+        counts = self._good["rendered"]
+        return not counts or any(counts.values())
 
     def due(self) -> bool:
         """Whether a flush now would respect the ~10-per-second limit."""
         return self._clock() - self._last_flush >= FLUSH_INTERVAL
 
     def flush(self) -> bool:
-        """Send queued changes to the browser in one batch; tell whether there were any.
+        """Send what changed since the last flush, in one message; tell whether anything did.
 
-        Changes elsewhere in the tree (which queue no event for a view of a prefix)
-        still change the header's tree-wide totals: those are sent too.
+        O(rows shown): the tree's version first, then the stamps of the listed nodes,
+        the selected key, and the events the view has not seen. A view no page shows
+        costs one check: it is sent whole when a page shows it again.
         """
-        events = self._queue.drain()
-        if self._closed:
+        if self._closed or not self.shown:
             return False
-        summary = model.summary(self._store)
-        if not events:
-            if summary == self.summary:
-                return False
-            with self._lock:
-                self._last_flush = self._clock()
-                self.summary = summary
-            return True
+        now = version(self._store)
+        if now == self._version:
+            return False
         with self._lock:
             self._last_flush = self._clock()
-            touched, changed = self._digest(events)
+            pruned = bool(self._version) and now[2] != self._version[2]
+            since = self._version[0] if self._version else 0
+            self._version = now
+            old = self.listings
+            listings = self._listings(reuse=not pruned)
+            changed = _changes(old, listings, since)
+            seen = self._seen
+            changed["pruned"] = self._record_events()
+            summary = model.summary(self._store)
             with self.hold_sync():
-                self.summary = summary
-                self.listings = self._listings(touched)
-                self.events = sorted([*self._strip, *self._prunes], key=lambda e: e["seq"])
-                self.changes = {"seq": self.changes.get("seq", 0) + 1, **changed}
+                if summary != self.summary:
+                    self.summary = summary
+                if listings != old:
+                    self.listings = listings
+                if self._seen != seen:
+                    self._send_events()
+                if any(changed.values()):
+                    self.changes = {"seq": int(self.changes.get("seq", 0)) + 1, **changed}
                 selected = self._good["selected"]
-                if selected and touched.affects(model.split(selected["path"])[:-1]):
-                    self.detail = self._detail(selected)
+                if selected:
+                    leaf = inspection.entry(self._store, model.split(selected["path"]),
+                                            selected["format"])
+                    counter = None if leaf is None else leaf.counter
+                    if counter != self._detail_counter:
+                        self.detail = self._detail(selected)
         return True
 
-    def _digest(self, events: list[StoreEvent]) -> tuple[_Touched, dict[str, list[str]]]:
-        """What the events changed under this view: node paths, rows to flash, strip entries.
-
-        One cheap pass over the events (they can be tens of thousands per flush while a
-        loop writes, and this runs beside it); then work per distinct parent node, and
-        per key only for keys whose node is listed in the browser.
-        """
+    def _record_events(self) -> list[str]:
+        """Add the events not seen yet (under this view) to the strip; the pruned paths."""
         prefix = self._store.prefix
         n = len(prefix)
-        listed = {(*prefix, *model.split(p)) for p in self.listings}
-        parents: set[tuple[str, ...]] = set()
-        leaves: dict[tuple[str, ...], EventKind] = {}
-        others: list[StoreEvent] = []
-        for event in events:
-            kind, path = event[0], event[1]
-            if kind == "set" or kind == "delete":
-                parent = path[:-1]
-                parents.add(parent)
-                if parent in listed:
-                    leaves[path] = kind
-            else:
-                others.append(event)
-        touched = _Touched()
-        touched.parents = {p[n:] for p in parents if p[:n] == prefix}
-        changed: dict[str, list[str]] = {"set": [], "deleted": [], "pruned": []}
-        for path, kind in leaves.items():
-            bucket = changed[_CHANGE_BUCKET[kind]]
-            if len(bucket) < MAX_CHANGED_PATHS:
-                bucket.append(model.join(path[n:]))
-        nodes = {rel[:i] for rel in touched.parents for i in range(1, len(rel) + 1)}
-        changed["set"] += sorted(model.join(rel) for rel in nodes)[:MAX_CHANGED_PATHS]
-        for event in others:
-            paths = event.removed if event.kind == "prune" else (event.path,)
-            for path in paths:
-                if path[:n] == prefix:
-                    touched.cuts.add(path[n:])
-                    changed[_CHANGE_BUCKET[event.kind]].append(model.join(path[n:]))
-                elif prefix[: len(path)] == path:
-                    touched.cuts.add(())
-        self._record_latest(events, prefix)
-        return touched, {k: sorted(set(v)) for k, v in changed.items()}
-
-    def _record_latest(self, events: list[StoreEvent], prefix: tuple[str, ...]) -> None:
-        """Add the view's latest events, and every prune, to the event strip."""
-        n = len(prefix)
-        latest: list[StoreEvent] = []
-        for event in reversed(events):
-            if event.kind == "prune" or len(latest) >= EVENTS_KEPT:
+        pruned: list[str] = []
+        for tick, event in self._watch.recent(self._seen):
+            self._seen = tick
+            if n and not event.touches(prefix):
                 continue
-            if event.touches(prefix) if n else True:
-                latest.append(event)
-        chosen = {id(e) for e in latest}
-        for event in events:
             if event.kind == "prune" and not event.count:
                 continue  # a pass that removed nothing: the header counts it, the strip need not
-            if event.kind == "prune" or id(event) in chosen:
-                rel = event.path[n:] if event.path[:n] == prefix else ()
-                self._event_seq += 1
-                entry: dict[str, Any] = {
-                    "seq": self._event_seq, "kind": event.kind, "key": model.join(rel),
-                    "format": event.format, "counter": event.counter,
-                    "ts": event.timestamp, "count": event.count}
-                if event.kind == "prune":
-                    entry["removed"] = [model.join(p[n:]) for p in event.removed
-                                        if p[:n] == prefix][:MAX_CHANGED_PATHS]
-                (self._prunes if event.kind == "prune" else self._strip).append(entry)
+            rel = event.path[n:] if event.path[:n] == prefix else ()
+            entry: dict[str, Any] = {
+                "seq": tick, "kind": event.kind, "key": model.join(rel), "format": event.format,
+                "counter": event.counter, "ts": event.timestamp, "count": event.count}
+            if event.kind == "prune":
+                removed = [model.join(p[n:]) for p in event.removed if p[:n] == prefix]
+                entry["removed"] = removed[:MAX_CHANGED_PATHS]
+                pruned += removed
+            (self._prunes if event.kind == "prune" else self._strip).append(entry)
+        return sorted(set(pruned))[:MAX_CHANGED_PATHS]
 
-    def _listings(self, touched: _Touched | None = None) -> dict[str, Any]:
-        """Listings of the root and every expanded node; recompute only touched ones."""
+    def _send_events(self) -> None:
+        self.events = sorted([*self._strip, *self._prunes], key=lambda e: e["seq"])
+
+    def _listings(self, *, reuse: bool = False) -> dict[str, Any]:
+        """Listings of the root and every expanded node; with ``reuse``, only changed ones."""
+        paths = ["", *self._good["expanded"]]
+        now = stamps(self._store, [model.split(p) for p in paths])
         old = self.listings
         fresh: dict[str, Any] = {}
-        for path in ["", *self._good["expanded"]]:
-            rel = model.split(path)
-            if touched is not None and path in old and not touched.affects(rel):
+        for path, stamp in zip(paths, now, strict=True):
+            if stamp is None:
+                continue
+            if reuse and path in old and self._stamps.get(path) == stamp:
                 fresh[path] = old[path]
                 continue
             limit = self._good["limits"].get(path, CHUNK)
-            found = model.listing(self._store, rel, limit, self._previews)
+            found = model.listing(self._store, model.split(path), limit, self._previews)
             if found is not None:
                 fresh[path] = found
+        self._stamps = dict(zip(paths, now, strict=True))
         return fresh
 
     def _detail(self, selected: dict[str, str]) -> dict[str, Any]:
-        return model.detail(self._store, model.split(selected["path"]), selected["format"],
-                            self._name, self._key_prefix)
+        found = model.detail(self._store, model.split(selected["path"]), selected["format"],
+                             self._name, self._key_prefix)
+        self._detail_counter = int(found["etag"]) if found.get("found") else None
+        return found
 
     def refresh(self) -> None:
         """Recompute everything the browser shows from the store as it is now."""
         with self._lock, self.hold_sync():
+            self._version = version(self._store)
             self.summary = model.summary(self._store)
             self.listings = self._listings()
             selected = self._good["selected"]
@@ -292,7 +265,7 @@ class LocalDictTree(anywidget.AnyWidget):
 
     _CHECKS: dict[str, Callable[[Any], Any]] = {
         "expanded": check_expanded, "limits": check_limits,
-        "selected": check_selected, "query": check_query,
+        "selected": check_selected, "query": check_query, "rendered": check_rendered,
     }
 
     def _on_request(self, change: dict[str, Any]) -> None:
@@ -310,12 +283,26 @@ class LocalDictTree(anywidget.AnyWidget):
             return
         try:
             with self._lock, self.hold_sync():
+                if name == "rendered":
+                    self._shown_by(value)
+                    return
                 self._good[name] = value
                 self.notice = ""
                 self._answer(name, value)
         except Exception as exc:  # never let a browser request raise in the kernel
             logger.exception("localdict_nb tree view failed to answer %s", name)
             self.notice = f"Could not answer {name}: {type(exc).__name__}"
+
+    def _shown_by(self, counts: dict[str, int]) -> None:
+        """Record what the pages show; a view shown again gets the store as it is now."""
+        was = self.shown
+        self._good["rendered"] = counts
+        if self.shown and not was and not self._closed:
+            self.refresh()
+            seen = self._seen
+            self._record_events()  # the strip catches up with what happened while hidden
+            if self._seen != seen:
+                self._send_events()
 
     def _answer(self, name: str, value: Any) -> None:
         if name in ("expanded", "limits"):
@@ -333,24 +320,74 @@ class LocalDictTree(anywidget.AnyWidget):
         else:
             result = model.search(self._store, value)
             self.search_result = result
-            opened = {model.join(model.split(m)[:i]) for m in result["matches"]
-                      for i in range(1, len(model.split(m)))}
-            if opened - set(self._good["expanded"]):
-                self._good["expanded"] = [*self._good["expanded"],
-                                          *sorted(opened - set(self._good["expanded"]))]
+            expanded = dict.fromkeys(self._good["expanded"])
+            for match in result["matches"]:  # open the matches' ancestors, within the bound
+                rel = model.split(match)
+                ancestors = [model.join(rel[:i]) for i in range(1, len(rel))]
+                new = [a for a in ancestors if a not in expanded]
+                if len(expanded) + len(new) > MAX_EXPANDED:
+                    self.notice = (f"Opened the nodes of the first matches only: at most "
+                                   f"{MAX_EXPANDED} nodes stay expanded")
+                    break
+                expanded.update(dict.fromkeys(new))
+            if list(expanded) != self._good["expanded"]:
+                self._good["expanded"] = list(expanded)
                 self.expanded = self._good["expanded"]
                 self.listings = self._listings()
+
+    # --- the page may set the request traits only ----------------------------------------
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Apply a state update from the page: its request traits only.
+
+        A change to any trait the kernel owns (``summary``, ``changes``, ...) is
+        dropped with a warning, and the kernel's value is sent back, so nothing the
+        page sends can break the flushes.
+        """
+        owned = sorted(k for k in sync_data if k not in REQUESTS)
+        if owned:
+            logger.warning("localdict_nb tree view ignored changes to %s from the page", owned)
+            self.notice = f"Ignored changes to {', '.join(owned[:3])}: the kernel owns them"
+            self.send_state(owned)
+        allowed = {k: v for k, v in sync_data.items() if k in REQUESTS}
+        if allowed:
+            super().set_state(allowed)
 
     # --- lifecycle ------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop observing the store and stop the flusher, then close the comm."""
+        """Stop following the store, then close the comm."""
         self._closed = True
-        shell = getattr(self, "_shell", None)
-        if shell is not None:
-            shell.events.unregister("post_run_cell", self._after_cell)
-            self._shell = None
-        queue = getattr(self, "_queue", None)
-        if queue is not None:
-            queue.close()  # also wakes the flusher, which then sees _closed
+        flusher.remove(self)
+        watch = getattr(self, "_watch", None)
+        if watch is not None:
+            watch.close()
         super().close()
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any], since: int) -> dict[str, list[str]]:
+    """Rows to flash, as ``changes`` lists them.
+
+    ``set``: rows on screen written after write counter ``since``, or node rows whose
+    counts moved; ``deleted``: rows gone from a listing that is still on screen.
+    """
+    before = {(row["path"], row.get("format")): row for listing in old.values()
+              for row in listing["rows"]}
+    changed: set[str] = set()
+    after = set()
+    for listing in new.values():
+        for row in listing["rows"]:
+            key = (row["path"], row.get("format"))
+            after.add(key)
+            if row["type"] == "node":
+                was = before.get(key)
+                moved = was is not None and was["counts"] != row["counts"]
+                if row["last_write"] > since or moved:
+                    changed.add(row["path"])
+            elif int(row["etag"]) > since:
+                changed.add(row["path"])
+    listed = set(old) & set(new)
+    deleted = {key[0] for key in before
+               if key not in after and model.parent_path(key[0]) in listed}
+    return {"set": sorted(changed)[:MAX_CHANGED_PATHS],
+            "deleted": sorted(deleted)[:MAX_CHANGED_PATHS]}

@@ -27,9 +27,6 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -41,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.servers import ServerProcess, start
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "artifacts" / "e2e"
@@ -194,21 +193,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 # --------------------------------------------------------------------------- the server
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class JupyterServer:
+@dataclass(kw_only=True)
+class JupyterServer(ServerProcess):
     flavor: str  # "jupyterlab" or "notebook7"
-    port: int
     token: str
     root_dir: Path
-    log_path: Path
-    proc: subprocess.Popen[bytes]
-    _log_file: Any = field(repr=False)
 
     @property
     def base_url(self) -> str:
@@ -231,14 +220,6 @@ class JupyterServer:
             body = resp.read()
         return json.loads(body) if body else None
 
-    def log_tail(self, lines: int = 40) -> str:
-        self._log_file.flush()
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
-
     def shutdown_kernels(self) -> None:
         """Shut down every session (and its kernel) so kernels do not pile up across tests."""
         try:
@@ -250,25 +231,9 @@ class JupyterServer:
         except (urllib.error.URLError, OSError, ValueError):
             pass
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                self.api("POST", "/api/shutdown")
-            except (urllib.error.URLError, OSError, ValueError):
-                pass
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                # The server runs in a process group of its own (with its kernels): end it.
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGTERM)
-                try:
-                    self.proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(self.proc.pid, signal.SIGKILL)
-                    self.proc.wait(timeout=10)
-        self._log_file.close()
+    def stop(self, polite: Any = None, polite_wait: float = 15) -> None:
+        """Shut the server down through its API, then by signals to its process group."""
+        super().stop(polite or (lambda: self.api("POST", "/api/shutdown")), polite_wait)
 
 
 def _write_settings(settings_dir: Path) -> None:
@@ -309,16 +274,14 @@ def _start_server(flavor: str, base: Path) -> JupyterServer:
     env["PYTHONUNBUFFERED"] = "1"
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log_path = ARTIFACTS / f"{flavor}-server.log"
-    last_error = ""
-    for _attempt in range(3):  # a free port can be taken between probing and binding
-        port, token = _free_port(), secrets.token_hex(24)
-        if flavor == "jupyterlab":
-            module, expose = "jupyterlab", "--LabApp.expose_app_in_browser=True"
-        else:
-            module, expose = "notebook", "--JupyterNotebookApp.expose_app_in_browser=True"
-        cmd = [
+    token = secrets.token_hex(24)
+    if flavor == "jupyterlab":
+        module, expose = "jupyterlab", "--LabApp.expose_app_in_browser=True"
+    else:
+        module, expose = "notebook", "--JupyterNotebookApp.expose_app_in_browser=True"
+
+    def command(port: int) -> list[str]:
+        return [
             sys.executable, "-m", module,
             "--no-browser",
             "--allow-root",
@@ -329,36 +292,21 @@ def _start_server(flavor: str, base: Path) -> JupyterServer:
             f"--ServerApp.root_dir={root_dir}",
             expose,
         ]  # fmt: skip
-        log_file = open(log_path, "wb")  # noqa: SIM115 - closed in JupyterServer.stop
-        proc = subprocess.Popen(
-            cmd,
-            cwd=root_dir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        server = JupyterServer(flavor, port, token, root_dir, log_path, proc, log_file)
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                server.api("GET", "/api/status", timeout=2)
-                return server
-            except (urllib.error.URLError, OSError, ValueError):
-                time.sleep(0.25)
-        last_error = server.log_tail()
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-            log_file.close()
-            break  # it ran but never answered: retrying will not help
-        log_file.close()
-    pytest.fail(
-        f"{flavor} server did not answer /api/status within {SERVER_START_TIMEOUT:.0f} s; "
-        f"log {log_path}:\n{last_error}",
-        pytrace=False,
-    )
+
+    def ready(port: int) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}",
+                                        timeout=2):
+                return True
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+    server = start(f"{flavor} server", command, cwd=root_dir, env=env,
+                   log_path=ARTIFACTS / f"{flavor}-server.log", ready=ready,
+                   timeout=SERVER_START_TIMEOUT, make=JupyterServer, flavor=flavor, token=token,
+                   root_dir=root_dir)
+    assert isinstance(server, JupyterServer)
+    return server
 
 
 @pytest.fixture(scope="session", params=FLAVORS)

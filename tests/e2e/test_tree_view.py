@@ -312,3 +312,29 @@ d""",
     assert page.locator('img[src="x"]').count() == 0
     nb.screenshot(f"{flavor}-tree-xss.png")
     assert not page.e2e_log.unexpected_page_errors(), page.e2e_log.page_errors
+
+
+def test_a_view_whose_output_is_cleared_stops_being_flushed(open_notebook: Any,
+                                                           jupyter: Any) -> None:
+    """The page tells the kernel what it shows (``rendered``): a cleared output costs nothing."""
+    nb = open_notebook(
+        f"rendered-{jupyter.flavor}",
+        [
+            "import localdict_nb\nd = localdict_nb.LocalDict()\nd['a'] = 1\nw = d.tree()\nw",
+            "print('shown:', sum(w.rendered.values()), w.shown)",
+            "d['while_hidden'] = 2\nprint('flushed:', w.flush())",
+            "w",
+        ],
+    )
+    tree = _tree(nb.run_cell(0))
+    expect(_row(tree, "a", level=1)).to_have_count(1, timeout=WAIT)
+    nb.page.wait_for_timeout(500)  # the page's report reaches the kernel
+    expect(nb.run_cell(1)).to_contain_text("shown: 1 True", timeout=WAIT)
+    nb.page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    expect(nb.output(0).get_by_role("tree")).to_have_count(0, timeout=WAIT)
+    nb.page.wait_for_timeout(500)
+    expect(nb.run_cell(1)).to_contain_text("shown: 0 False", timeout=WAIT)
+    expect(nb.run_cell(2)).to_contain_text("flushed: False", timeout=WAIT)
+    shown_again = _tree(nb.run_cell(3))  # the same widget, shown again: sent whole
+    expect(_row(shown_again, "while_hidden", level=1)).to_have_count(1, timeout=WAIT)
+    assert not nb.page.e2e_log.unexpected_page_errors(), nb.page.e2e_log.page_errors

@@ -129,10 +129,14 @@ def test_real_sigints_never_leave_the_store_broken(kind: str, with_view: bool,
     presses = 0
     for n in range(SIGNALS_PER_LOOP):
         landed = threading.Event()
-        sender = threading.Thread(target=_press_until, args=(landed, rng.uniform(0, MAX_DELAY)))
-        sender.start()
+        go = threading.Lock()  # released (one C call) only once the loop is about to run
+        go.acquire()
+        sender = threading.Thread(target=_press_until,
+                                  args=(go, landed, rng.uniform(0, MAX_DELAY)))
         gc.disable()  # Python ignores an interrupt in a gc callback (hypothesis leaves one)
+        sender.start()
         try:
+            go.release()
             LOOPS[kind](d)
         except KeyboardInterrupt:
             landed.set()
@@ -160,8 +164,12 @@ def test_real_sigints_never_leave_the_store_broken(kind: str, with_view: bool,
     assert presses <= SIGNALS_PER_LOOP + 3  # a press that lands in a finalizer is dropped
 
 
-def _press_until(landed: threading.Event, delay: float) -> None:
-    """Press the stop button after ``delay``, and again every second until it worked."""
+def _press_until(go: threading.Lock, landed: threading.Event, delay: float) -> None:
+    """Press the stop button ``delay`` after ``go``, and again every second until it worked.
+
+    Waiting for ``go`` keeps the press out of the test's own set-up (``Thread.start``).
+    """
+    go.acquire()
     me = threading.current_thread()
     me.presses = 0  # type: ignore[attr-defined]  # a count kept on the thread
     main = threading.main_thread().ident

@@ -19,6 +19,7 @@ from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
 from traitlets.config import Config
 
 from localdict_nb import LocalDict
+from localdict_nb.view import flusher
 from localdict_nb.view.widget import LocalDictTree
 
 Snapshot = tuple[dict[str, list[tuple[tuple[str, ...], Any]]], int]
@@ -100,7 +101,7 @@ def store(ip_data: TestingShell) -> LocalDict:
 
 @pytest.fixture
 def closing() -> Iterator[Callable[[Any], LocalDictTree]]:
-    """Register a tree widget a test made; it is closed and its flusher joined at teardown."""
+    """Register a tree widget a test made; it is closed (and no longer flushed) at teardown."""
     made: list[LocalDictTree] = []
 
     def keep(widget: Any) -> LocalDictTree:
@@ -111,8 +112,4 @@ def closing() -> Iterator[Callable[[Any], LocalDictTree]]:
     yield keep
     for widget in made:
         widget.close()
-    for widget in made:
-        thread = widget._thread  # noqa: SLF001 - the widget's sync thread must have ended
-        if thread is not None:
-            thread.join(timeout=10)
-            assert not thread.is_alive()
+        assert widget not in flusher.views()

@@ -206,7 +206,16 @@ def test_stats_reports_keys_nodes_depth_counter_prune_state_and_memory(
     assert rows["write counter"] == store.write_counter == 4
     assert rows["ops since prune"] == "0 / 64"
     assert rows["prune passes"] == 0
+    assert rows["live views"] == 0
     assert re.fullmatch(r"[\d.,]+ KiB", rows["memory (approx.)"])
+
+
+def test_stats_counts_the_live_views_of_the_store(
+        ip_data: TestingShell, closing: Callable[[Any], LocalDictTree]) -> None:
+    views = [closing(magic(ip_data, "show d")), closing(magic(ip_data, "show d/users"))]
+    assert stat_rows(magic(ip_data, "stats d"))["live views"] == 2
+    views[0].close()
+    assert stat_rows(magic(ip_data, "stats d"))["live views"] == 1
 
 
 def test_show_returns_the_tree_widget(ip_data: TestingShell,

@@ -29,8 +29,6 @@ def shown() -> Iterator[list[Any]]:
         widget = display._shared.get(id(item)) if isinstance(item, LocalDict) else item  # noqa: SLF001 - the view's own cache
         if widget is not None:
             widget.close()
-            if widget._thread is not None:  # noqa: SLF001 - join the flusher
-                widget._thread.join(timeout=10)  # noqa: SLF001 - join the flusher
 
 
 @pytest.fixture
@@ -109,11 +107,11 @@ def test_displaying_twice_reuses_one_widget_until_it_is_closed(shown: list[Any],
     first = d._repr_mimebundle_()
     assert _model_id(d._repr_mimebundle_()) == _model_id(first)
     widget = d._display_()
-    observers = inspection.summary(d).observers
+    observers = inspection.summary(d).views
     widget.close()
     again = d._repr_mimebundle_()
     assert _model_id(again) != _model_id(first)
-    assert inspection.summary(d).observers == observers
+    assert inspection.summary(d).views == observers
 
 
 def test_display_hook_returns_the_shared_widget(shown: list[Any]) -> None:
@@ -123,12 +121,12 @@ def test_display_hook_returns_the_shared_widget(shown: list[Any]) -> None:
     assert isinstance(widget, LocalDictTree)
     assert d._display_() is widget
     assert display.shared_widget(d) is widget
-    assert inspection.summary(d).observers == 1
+    assert inspection.summary(d).views == 1
     widget.close()
     fresh = d._display_()
     assert fresh is not widget
     assert isinstance(fresh, LocalDictTree)
-    assert inspection.summary(d).observers == 1
+    assert inspection.summary(d).views == 1
 
 
 def test_tree_returns_a_new_widget_each_time(shown: list[Any]) -> None:
@@ -139,7 +137,7 @@ def test_tree_returns_a_new_widget_each_time(shown: list[Any]) -> None:
     assert isinstance(second, LocalDictTree)
     assert first is not second
     assert first.model_id != second.model_id
-    assert inspection.summary(d).observers == 2
+    assert inspection.summary(d).views == 2
     view = d.get_subdict("a").tree(live=False)
     shown.append(view)
     assert view.summary["prefix"] == ["a"]

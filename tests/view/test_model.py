@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import threading
+import time
+import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -315,7 +318,49 @@ def test_preview_of_a_slow_repr_times_out_without_waiting_for_it() -> None:
     assert got["found"] is True
     assert got["preview"] == "<repr timed out>"
     assert text == "<repr timed out>"
-    assert model.preview([1, 2]) == ("[1, 2]", False)
+    assert _eventually(lambda: model.preview([1, 2]) == ("[1, 2]", False))
+
+
+def _eventually(ok: Callable[[], bool]) -> bool:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if ok():
+            return True
+        time.sleep(0.05)
+    return ok()
+
+
+def _repr_threads() -> int:
+    return sum(t.name.startswith("ldnb-repr") and t.is_alive() for t in threading.enumerate())
+
+
+def test_reprs_that_never_return_leave_at_most_two_threads_behind() -> None:
+    assert _eventually(lambda: _repr_threads() <= 1)
+    _release.clear()
+    try:
+        texts = [model.preview([Slow()])[0] for _ in range(5)]
+        assert texts[:2] == ["<repr timed out>"] * 2
+        assert set(texts[2:]) == {"<preview unavailable: earlier previews still running>"}
+        assert _repr_threads() <= 2
+    finally:
+        _release.set()
+    assert _eventually(lambda: model.preview([1, 2]) == ("[1, 2]", False))
+
+
+def test_previews_of_huge_bytes_cost_only_what_they_show() -> None:
+    d = LocalDict()
+    d["big"] = b"x" * 50_000_000
+    d["ba"] = bytearray(b"y" * 5_000_000)
+    tracemalloc.start()
+    try:
+        rows = _rows(d)
+        got = model.detail(d, ("big",), "pkl")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert rows[0]["preview"].startswith("b'xxx") and rows[0]["preview"].endswith("…")
+    assert got["truncated"] and len(got["preview"]) <= DETAIL_CHARS
+    assert peak < 30_000_000  # not a 50 MB repr; the bytearray is loaded once (5 MB)
 
 
 def test_html_is_returned_verbatim_as_text() -> None:

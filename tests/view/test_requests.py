@@ -20,6 +20,7 @@ from localdict_nb.view.requests import (
     check_limits,
     check_path,
     check_query,
+    check_rendered,
     check_selected,
 )
 
@@ -182,3 +183,16 @@ def test_the_js_copy_of_the_protocol_constants_matches_python() -> None:
     assert found, "no constants found in protocol.js"
     for name, text in found.items():
         assert ast.literal_eval(text) == getattr(protocol, name), name
+
+
+def test_check_rendered_accepts_counts_per_page() -> None:
+    assert check_rendered({}) == {}
+    assert check_rendered({"pabc": 0, "pdef": 3}) == {"pabc": 0, "pdef": 3}
+
+
+@pytest.mark.parametrize("value", [None, [], {"p": -1}, {"p": None}, {"p": 2.5}, {"p": False},
+                                   {"": 1}, {"p" * 65: 1}, {f"p{i}": 1 for i in range(65)}])
+def test_check_rendered_rejects_what_is_not_a_small_count_per_page(value: Any) -> None:
+    with pytest.raises(RequestError, match="rendered|page") as info:
+        check_rendered(value)
+    assert len(str(info.value)) < 200

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,8 +13,15 @@ import pytest
 
 from localdict_nb import LocalDict
 from localdict_nb.engine import inspection
-from localdict_nb.view import model
-from localdict_nb.view.protocol import CHUNK, EVENTS_KEPT, FLUSH_INTERVAL, PRUNES_KEPT
+from localdict_nb.engine.watch import Watch
+from localdict_nb.view import flusher, model
+from localdict_nb.view.protocol import (
+    CHUNK,
+    EVENTS_KEPT,
+    FLUSH_INTERVAL,
+    MAX_EXPANDED,
+    PRUNES_KEPT,
+)
 from localdict_nb.view.widget import LocalDictTree
 
 MakeTree = Callable[..., LocalDictTree]
@@ -32,11 +41,7 @@ def make_tree() -> Iterator[MakeTree]:
     yield make
     for tree in made:
         tree.close()
-    for tree in made:
-        thread = tree._thread  # noqa: SLF001 - the widget's sync thread must have ended
-        if thread is not None:
-            thread.join(timeout=10)
-            assert not thread.is_alive()
+        assert tree not in flusher.views()
 
 
 def _sample() -> LocalDict:
@@ -147,7 +152,8 @@ def test_query_searches_and_expands_ancestors(make_tree: MakeTree) -> None:
 
 
 _GOOD: dict[str, Any] = {"expanded": ["a"], "limits": {"a": 50},
-                         "selected": {"path": "a/x", "format": "pkl"}, "query": "x"}
+                         "selected": {"path": "a/x", "format": "pkl"}, "query": "x",
+                         "rendered": {"page1": 1}}
 _MALFORMED: list[tuple[str, Any]] = [
     ("expanded", 5), ("expanded", None), ("expanded", "a"), ("expanded", {"a": 1}),
     ("expanded", ["a//b"]), ("expanded", [".."]), ("expanded", ["a b"]),
@@ -162,6 +168,9 @@ _MALFORMED: list[tuple[str, Any]] = [
     ("selected", {"path": "a/x", "format": "<b>"}),
     ("selected", {"path": "x" * 100_000, "format": "pkl"}),
     ("query", 5), ("query", None), ("query", ["x"]), ("query", "q" * 1_000_000),
+    ("rendered", 1), ("rendered", [1]), ("rendered", {"p": -1}), ("rendered", {"p": True}),
+    ("rendered", {"p": "1"}), ("rendered", {"": 1}), ("rendered", {"p" * 65: 1}),
+    ("rendered", {f"p{i}": 1 for i in range(65)}),
 ]
 
 
@@ -224,8 +233,11 @@ def test_one_flush_sends_many_writes_as_one_batch(make_tree: MakeTree) -> None:
     assert len([m for m in sent if m["method"] == "update"]) == 1
     assert {"summary", "listings", "events", "changes"} <= set(sent[0]["state"])
     assert tree.changes["seq"] == 1
-    # keys flash only under listed nodes (root, g0, g1); every node on a changed path flashes
-    paths = {f"g{i % 10}/k{i}" for i in range(1_000) if i % 10 < 2}
+    # the rows on screen that changed flash: new keys in the listings of g0 and g1 (the
+    # first CHUNK rows of each), and every node row whose counts moved
+    shown = {r["path"] for p in ("g0", "g1") for r in tree.listings[p]["rows"]}
+    paths = {f"g{i % 10}/k{i}" for i in range(1_000) if i % 10 < 2} & shown
+    assert len(paths) == 2 * (CHUNK - 1)
     assert set(tree.changes["set"]) == paths | {f"g{j}" for j in range(10)}
     assert (tree.changes["deleted"], tree.changes["pruned"]) == ([], [])
     assert tree.summary["counter"] == 1_010
@@ -253,7 +265,7 @@ def test_prune_passes_reach_changes_listings_and_the_event_strip(make_tree: Make
     del d["t2"]
     assert tree.flush() is True
     assert tree.changes["pruned"] == ["p"]
-    assert "p/q/r" in tree.changes["deleted"]
+    assert "p" in tree.changes["deleted"]  # its row left the root's listing
     prunes = [e for e in tree.events if e["kind"] == "prune"]
     assert len(prunes) == 1
     assert (prunes[0]["count"], prunes[0]["key"], prunes[0]["format"]) == (2, "", None)
@@ -316,22 +328,15 @@ def test_several_widgets_on_one_store_all_update(make_tree: MakeTree) -> None:
     assert "new" in _names(trees[2])
 
 
-def test_close_removes_the_observer_and_stops_the_thread(make_tree: MakeTree) -> None:
+def test_close_stops_watching_and_flushing(make_tree: MakeTree) -> None:
     d = _sample()
-    before = inspection.summary(d).observers
     tree = make_tree(d, live=True)
-    thread = tree._thread  # noqa: SLF001 - close() must stop the widget's sync thread
-    assert thread is not None
-    assert thread.is_alive()
-    assert inspection.summary(d).observers == before + 1
+    assert inspection.summary(d).views == 1 and tree in flusher.views()
     tree.close()
-    assert inspection.summary(d).observers == before
-    thread.join(timeout=10)
-    assert not thread.is_alive()
+    assert inspection.summary(d).views == 0 and tree not in flusher.views()
     assert tree.comm is None
     d["after"] = 1
     assert tree.flush() is False
-    assert thread not in threading.enumerate()
 
 
 def test_constructor_rejects_unknown_kwargs_and_other_stores() -> None:
@@ -431,3 +436,110 @@ def test_the_view_of_a_subdict_follows_writes_elsewhere_in_the_tree(make_tree: M
     assert (tree.summary["counter"], tree.summary["nodes"]) == (d.write_counter, 5)
     assert tree.events == []  # the change is not under the view
     assert not tree.flush()
+
+
+# --- nothing the page sends breaks the view; nothing leaks ----------------------------------
+
+
+@pytest.mark.parametrize("trait", ["changes", "summary", "listings", "detail", "events", "notice",
+                                   "search_result"])
+def test_the_page_may_change_the_request_traits_only(make_tree: MakeTree, trait: str,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    d = _sample()
+    tree = make_tree(d)
+    sent = _record_sends(tree)
+    before = getattr(tree, trait)
+    hostile = {"seq": None} if trait == "changes" else None
+    tree.set_state({trait: hostile})
+    assert getattr(tree, trait) == before or trait == "notice"
+    tree.set_state({trait: hostile, "expanded": ["a"]})
+    assert "a" in tree.listings  # a request in the same message is still answered
+    assert any(trait in m.get("state", {}) for m in sent)  # the kernel's value went back
+    assert any(r.levelno == logging.WARNING and trait in r.getMessage() for r in caplog.records)
+    d["a", "new"] = 1
+    assert tree.flush() is True
+    assert "a/new" in tree.changes["set"] and tree.changes["seq"] == 1
+
+
+def test_after_a_search_over_a_big_store_every_collapse_still_works(make_tree: MakeTree) -> None:
+    d = LocalDict()
+    for u in range(300):  # 200 matches shown, each under 3 nodes: 600 > MAX_EXPANDED
+        d[f"user_{u}", "s", "profile", "name"] = u
+    tree = make_tree(d)
+    tree.set_state({"query": "name"})
+    assert tree.search_result["total"] == 300
+    assert 0 < len(tree.expanded) <= MAX_EXPANDED
+    assert "first matches" in tree.notice
+    shown = list(tree.expanded)
+    tree.set_state({"expanded": shown[1:]})
+    assert tree.expanded == shown[1:] and "Ignored" not in tree.notice
+
+
+def test_a_closed_view_and_its_store_are_freed() -> None:
+    d = LocalDict()
+    d["big"] = bytearray(1_000_000)
+    tree = LocalDictTree(d, live=True)
+    tree.flush()
+    store_ref, tree_ref = weakref.ref(d), weakref.ref(tree)
+    tree.close()
+    del d, tree
+    gc.collect()
+    assert tree_ref() is None and store_ref() is None
+
+
+def test_twenty_open_views_cost_a_write_one_entry_in_one_ring(make_tree: MakeTree) -> None:
+    d = _sample()
+    trees = [make_tree(d, live=False) for _ in range(20)]
+    assert inspection.summary(d).views == 20
+    watch = Watch(d)
+    try:
+        seen = max((tick for tick, _ in watch.recent(0)), default=0)
+        d["one", "write"] = 1
+        assert [e.path for _, e in watch.recent(seen)] == [("one", "write")]
+    finally:
+        watch.close()
+    for tree in trees:
+        tree.close()
+    assert inspection.summary(d).views == 0
+
+
+def test_a_view_no_page_shows_is_not_flushed_and_is_sent_whole_when_shown_again(
+        make_tree: MakeTree) -> None:
+    d = _sample()
+    tree = make_tree(d)
+    tree.set_state({"expanded": ["a"], "rendered": {"page1": 1, "page2": 0}})
+    assert tree.shown
+    d["a", "first"] = 1
+    assert tree.flush() is True
+    tree.set_state({"rendered": {"page1": 0}})  # its output was cleared: nothing shows it
+    assert not tree.shown
+    sent = _record_sends(tree)
+    for i in range(50):
+        d["a", f"hidden_{i}"] = i
+    del d["top"]
+    assert tree.flush() is False and sent == []
+    assert "a/hidden_0" not in _names(tree, "a")
+    tree.set_state({"rendered": {"page1": 0, "page3": 1}})  # shown again, in another page
+    assert tree.shown
+    assert "a/hidden_49" in _names(tree, "a") and "top" not in _names(tree)
+    assert tree.summary == model.summary(d)
+    assert [e["key"] for e in tree.events][-2:] == ["a/hidden_49", "top"]
+    assert any(m["method"] == "update" and "listings" in m["state"] for m in sent)
+    d["a", "after"] = 1
+    assert tree.flush() is True and "a/after" in tree.changes["set"]
+
+
+def test_a_view_that_never_heard_from_a_page_counts_as_shown(make_tree: MakeTree) -> None:
+    d = _sample()
+    tree = make_tree(d)
+    assert tree.rendered == {} and tree.shown
+    d["new"] = 1
+    assert tree.flush() is True
+
+
+def test_the_flusher_ticks_less_often_when_flushing_is_slow() -> None:
+    assert flusher.pause_after(0.0) == FLUSH_INTERVAL
+    assert flusher.pause_after(0.005) == FLUSH_INTERVAL
+    slow = flusher.pause_after(0.05)
+    assert slow >= 0.05 * (1 - flusher.DUTY) / flusher.DUTY
+    assert 0.05 / (0.05 + slow) <= flusher.DUTY + 1e-9
