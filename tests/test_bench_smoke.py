@@ -11,7 +11,8 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
     ("script", "expected"),
     [
         ("bench_engine.py", ["persidict/ours", "Targets", "bytes/item"]),
-        ("bench_view.py", ["create + first sync", "writes: no view", "search"]),
+        ("bench_view.py", ["create + first sync", "no view", "1 live view", "20 open, 1 shown",
+                           "20 shown", "flush tick", "search"]),
     ],
 )
 def test_benchmark_runs_and_prints_its_figures(script: str, expected: list[str]) -> None:
