@@ -13,10 +13,13 @@ Modules: ``keys`` (the one place keys are normalised), ``jokers``, ``exceptions`
 ``interrupts`` (Ctrl-C is deferred inside critical sections), ``backend`` (the RAM
 tree), ``persi_dict`` and ``conditional`` (persidict's contract), ``local_dict``,
 ``inspection`` (what tools may read), ``watch`` (how a view follows a tree: cheap
-stamps to poll and a ring of recent events, so that writes never push to views)
-and ``showing`` (the display hook).
+stamps to poll and a ring of recent events, so that writes never push to views),
+``showing`` (the display hook) and ``persidict_bridge`` (where persidict is
+installed, our LocalDict is a ``persidict.PersiDict`` and the two packages' flags
+are the same objects; it never imports persidict itself).
 """
 
+from . import persidict_bridge
 from .events import StoreEvent, Subscription
 from .exceptions import BackendError, ConcurrencyConflictError, MutationPolicyError
 from .jokers import (
@@ -66,6 +69,8 @@ from .keys import (
 )
 from .local_dict import LocalDict
 from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey
+
+persidict_bridge.install()
 
 __all__ = [
     "ALWAYS_RETRIEVE", "ANY_ETAG", "CONTINUE_NORMAL_EXECUTION", "DELETE_CURRENT",

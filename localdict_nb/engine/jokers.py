@@ -8,14 +8,18 @@
 - Results: ``OperationResult`` (transform_item), ``ConditionalOperationResult`` (``*_if``).
 
 Every flag is a singleton (mixinforge's ``SingletonMixin``), so identity survives
-``copy``, ``deepcopy`` and ``pickle``: compare with ``is``. persidict's own flag
-objects mean the same as ours wherever a LocalDict accepts one: ``native`` maps
-them by class name, without importing persidict.
+``copy``, ``deepcopy`` and ``pickle``: compare with ``is``. Where persidict is
+imported too, ``join`` makes each of persidict's flags the very object of ours
+(``persidict_bridge`` says when and why); ``native`` maps persidict's flag objects
+by class name, should a persidict we cannot join ever hand us one.
 """
 
 from __future__ import annotations
 
+import sys
+import warnings
 from dataclasses import dataclass
+from types import ModuleType
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -114,6 +118,56 @@ class ExecutionIsCompleteFlag(StatusFlag):
     """Everything needed is done: no further processing."""
 
 
+_PERSIDICT_FLAGS: Final = "persidict.jokers_and_status_flags"
+
+
+def join(theirs: ModuleType) -> None:
+    """Make persidict's flags (module ``theirs``) and ours one set: one object per flag.
+
+    Each of our flag classes becomes a subclass of persidict's class of the same
+    name, so persidict's ``isinstance`` checks accept our objects. The package
+    imported first supplies the objects: if ours exist, persidict's module and
+    classes are pointed at them (it has just run: nobody holds its own yet); if not
+    (persidict came first), persidict's objects are moved into our classes and our
+    constants are created as those very objects. Warns and leaves the two sets
+    apart (``native`` still maps inputs) if persidict's flags do not fit.
+    """
+    ours = {name: cls for name, cls in globals().items()
+            if isinstance(cls, type) and issubclass(cls, _Flag) and cls is not _Flag}
+    pairs = [(ours[name], cls) for name, cls in vars(theirs).items()
+             if name in ours and isinstance(cls, type) and issubclass(cls, SingletonMixin)]
+    constants = [(name, obj) for name, obj in vars(theirs).items()
+                 if name.isupper() and type(obj).__name__ in ours]
+    try:
+        for our_cls, their_cls in pairs:
+            if not issubclass(our_cls, their_cls):
+                our_cls.__bases__ = (*our_cls.__bases__, their_cls)
+        for name, obj in constants:
+            _adopt(theirs, name, obj, ours[type(obj).__name__])
+    except TypeError as exc:  # a layout or an MRO that no longer fits this persidict
+        msg = f"localdict_nb could not join persidict's flags with its own: {exc}"
+        warnings.warn(msg, RuntimeWarning, stacklevel=2)
+
+
+def _adopt(theirs: ModuleType, name: str, obj: Any, our_cls: type[_Flag]) -> None:
+    """Make ``theirs.<name>`` (``obj``) and the singleton of ``our_cls`` one object."""
+    instances, counters = SingletonMixin._instances, SingletonMixin._counters
+    their_cls = type(obj)
+    one = instances.get(our_cls)
+    if one is None:  # persidict came first: its object becomes our singleton
+        obj.__class__ = our_cls
+        one = instances[our_cls] = obj
+        counters.setdefault(our_cls, 0)
+    elif one is not obj:  # we came first: persidict's module and class hand out ours
+        setattr(theirs, name, one)
+    instances[their_cls] = one  # persidict's class (unpickling, say) answers ours too
+    counters.setdefault(their_cls, 0)
+
+
+if (_theirs := sys.modules.get(_PERSIDICT_FLAGS)) is not None:
+    join(_theirs)  # before our constants exist: they will be persidict's objects
+
+
 KEEP_CURRENT: Final = KeepCurrentFlag()
 DELETE_CURRENT: Final = DeleteCurrentFlag()
 ITEM_NOT_AVAILABLE: Final = ItemNotAvailableFlag()
@@ -132,8 +186,6 @@ for _name, _flag in list(globals().items()):
     if isinstance(_flag, _Flag):
         type(_flag)._label = _name
         _BY_CLASS_NAME[type(_flag).__name__] = _flag
-
-_PERSIDICT_FLAGS: Final = "persidict.jokers_and_status_flags"
 
 
 def native(obj: Any) -> Any:

@@ -43,6 +43,8 @@ from .keys import (
 
 __all__ = ["NonEmptyPersiDictKey", "PersiDict", "PersiDictKey"]
 
+_RESULT_FIELDS = frozenset({"keys", "values", "timestamps"})
+
 class PersiDict(ConditionalOperations[ValueType],
                 MutableMapping[SafeStrTuple, ValueType], ParameterizableMixin):
     """Abstract dict-like store whose keys are tuples of safe strings.
@@ -197,6 +199,22 @@ class PersiDict(ConditionalOperations[ValueType],
     ) -> Iterator[tuple[SafeStrTuple, ValueType]]:
         """Iterate over (key, value copy) pairs."""
         return self._iter(True, True, False)
+
+    def _generic_iter(self, result_type: set[str]) -> Iterator[Any]:
+        """Keys, values and/or timestamps, for persidict's composites (its private API).
+
+        ``result_type`` is a non-empty subset of {"keys", "values", "timestamps"};
+        each item is that one field, or a tuple of them in that order.
+        """
+        if not isinstance(result_type, set):
+            msg = f"result_type must be a set of strings; got {type(result_type).__name__}"
+            raise TypeError(msg)
+        if not result_type or not result_type <= _RESULT_FIELDS:
+            msg = ("result_type must be a non-empty subset of {'keys', 'values', 'timestamps'};"
+                   f" got {result_type!r}")
+            raise ValueError(msg)
+        return self._iter("keys" in result_type, "values" in result_type,
+                          "timestamps" in result_type)
 
     def keys_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, float]]:
         """Iterate over (key, timestamp) pairs; never copies values."""

@@ -1,7 +1,10 @@
 import subprocess
 import sys
+import textwrap
+from pathlib import Path
 
 import persidict
+import pytest
 
 import localdict_nb
 
@@ -19,11 +22,11 @@ _LOCALDICT_NAMES = [
 ]
 
 
-def test_import_does_not_load_ipython_or_widgets() -> None:
+def test_import_does_not_load_ipython_or_widgets_or_persidict() -> None:
     code = (
         "import sys, localdict_nb\n"
         "d = localdict_nb.LocalDict(); d['a', 'b'] = 1; assert d['a', 'b'] == 1\n"
-        "heavy = [m for m in ('IPython', 'ipywidgets', 'anywidget', 'traitlets')"
+        "heavy = [m for m in ('IPython', 'ipywidgets', 'anywidget', 'traitlets', 'persidict')"
         " if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
@@ -50,3 +53,37 @@ def test_swapping_the_import_keeps_code_working() -> None:
                 sorted(tuple(k) for k in view.keys()), d.etag(("runs", "r1"))]
 
     assert user_code(localdict_nb) == user_code(persidict)
+
+
+_ROOT_DICT_OF = """
+import sys
+import {first}
+if {first!r} == "localdict_nb":
+    assert "persidict" not in sys.modules and "IPython" not in sys.modules
+import localdict_nb
+from persidict import FileDirDict, PersiDict
+
+
+def root_dict_of(root_dict):  # as pythagoras does with what it is given
+    if not isinstance(root_dict, PersiDict):
+        root_dict = FileDirDict(base_dir=str(root_dict))
+    return root_dict
+
+
+d = localdict_nb.LocalDict()
+d["a", "b"] = 1
+assert root_dict_of(d) is d
+view = d.get_subdict("a")
+assert root_dict_of(view) is view and view["b"] == 1
+assert isinstance(root_dict_of({path!r}), FileDirDict)
+assert issubclass(localdict_nb.LocalDict, PersiDict)
+print("IPython" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("first", ["localdict_nb", "persidict"])
+def test_code_that_wants_a_persidict_keeps_ours_as_is(first: str, tmp_path: Path) -> None:
+    code = textwrap.dedent(_ROOT_DICT_OF.format(first=first, path=str(tmp_path)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
