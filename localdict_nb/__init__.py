@@ -80,14 +80,20 @@ def _view_layer() -> _showing.Shower:
 _showing.install(_view_layer)
 
 
-def tree(store: LocalDict[Any], **kwargs: Any) -> Any:
+def tree(store: Any, **kwargs: Any) -> Any:
     """A new live tree view widget of ``store``, to display or place in layouts.
 
-    Keyword arguments go to ``localdict_nb.view.widget.LocalDictTree``.
+    ``store`` is our LocalDict (keyword arguments go to ``view.widget.LocalDictTree``)
+    or one of persidict's stores: ``FileDirDict``, ``BasicS3Dict``, ``S3Dict`` or its
+    ``LocalDict`` (they go to ``view.store_widget.StoreTree``, which polls).
     """
-    from .view.widget import LocalDictTree
+    if isinstance(store, LocalDict):
+        from .view.widget import LocalDictTree
 
-    return LocalDictTree(store, **kwargs)
+        return LocalDictTree(store, **kwargs)
+    from .view.store_widget import StoreTree
+
+    return StoreTree(store, **kwargs)
 
 
 def load_ipython_extension(ipython: object) -> None:

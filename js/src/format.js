@@ -49,14 +49,15 @@ export function formatClock(ts) {
 }
 
 /**
- * The start of an ETag, enough to tell versions apart at a glance.
+ * The end of an ETag, enough to tell versions apart at a glance (a file's ETag starts
+ * with its time, which neighbours share; its end differs).
  * @param {unknown} etag
  * @param {number} [keep]
  * @returns {string}
  */
 export function shortEtag(etag, keep = 8) {
   const s = typeof etag === "string" ? etag : "";
-  return s.length > keep ? `${s.slice(0, keep)}…` : s;
+  return s.length > keep ? `…${s.slice(-keep)}` : s;
 }
 
 /**
@@ -65,7 +66,7 @@ export function shortEtag(etag, keep = 8) {
  * @returns {string}
  */
 export function formatCounter(counter) {
-  return `#${formatInt(counter)}`;
+  return typeof counter === "number" ? `#${formatInt(counter)}` : ""; // stores on disk have none
 }
 
 /**

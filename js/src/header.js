@@ -1,6 +1,6 @@
 // The header: what the view shows (its prefix) and the summary of the store.
 import { h } from "./dom.js";
-import { formatCounter, formatCounts, formatInt, plural } from "./format.js";
+import { formatClock, formatCounter, formatCounts, formatInt, plural } from "./format.js";
 import { asArray, asObject } from "./protocol.js";
 
 /**
@@ -10,6 +10,7 @@ import { asArray, asObject } from "./protocol.js";
  */
 export function summaryParts(summary) {
   const s = asObject(summary);
+  if (typeof s.kind === "string") return storeParts(s);
   const formats = formatCounts(asObject(s.formats));
   const interval = typeof s.prune_interval === "number" ? `/${formatInt(s.prune_interval)}` : "";
   return [
@@ -33,6 +34,54 @@ export function summaryParts(summary) {
 }
 
 /**
+ * The summary line of a persidict store (on disk, in S3): counts as far as counted,
+ * and the poller's state instead of a write counter and prune passes.
+ * @param {Record<string, any>} s
+ * @returns {{ cls: string, text: string, title: string }[]}
+ */
+function storeParts(s) {
+  const atLeast = s.partial ? "≥ " : "";
+  const counted = s.counted !== false;
+  const parts = [
+    {
+      cls: "ldnb-formats",
+      text: counted ? `${atLeast}${formatCounts(asObject(s.formats)) || "no keys"}` : "counting…",
+      title: s.partial ? "keys per format, counted up to a bound" : "keys per format",
+    },
+    {
+      cls: "ldnb-keys",
+      text: counted ? `${atLeast}${plural(s.keys ?? 0, "key")}` : "",
+      title: "keys in the store",
+    },
+    {
+      cls: "ldnb-polled",
+      text: typeof s.polled === "number" ? `polled ${formatClock(s.polled)}` : "not polled yet",
+      title: "the last time the view listed the nodes it shows",
+    },
+    {
+      cls: "ldnb-interval",
+      text: `every ${formatSeconds(s.interval)}`,
+      title: "seconds between polls now (longer while nothing changes)",
+    },
+    {
+      cls: "ldnb-requests",
+      text: plural(s.requests ?? 0, "request"),
+      title: "list and read requests the view has made",
+    },
+  ];
+  if (typeof s.error === "string" && s.error) {
+    parts.push({ cls: "ldnb-error", text: s.error, title: "the store's last error" });
+  }
+  return parts.filter((p) => p.text);
+}
+
+/** @param {unknown} seconds */
+function formatSeconds(seconds) {
+  const n = typeof seconds === "number" && Number.isFinite(seconds) ? seconds : 0;
+  return n < 10 ? `${n.toFixed(1)} s` : `${Math.round(n)} s`;
+}
+
+/**
  * Fill the header element from `summary`.
  * @param {HTMLElement} el
  * @param {unknown} summary
@@ -40,12 +89,13 @@ export function summaryParts(summary) {
 export function renderHeader(el, summary) {
   const s = asObject(summary);
   const prefix = asArray(s.prefix).map(String);
+  const store = typeof s.kind === "string"; // a persidict store on disk or in S3
   const title = h("div", { class: "ldnb-title" }, [
-    h("span", { class: "ldnb-title-name", text: "LocalDict" }),
+    h("span", { class: "ldnb-title-name", text: store ? String(s.kind) : "LocalDict" }),
     h("span", {
       class: "ldnb-prefix",
-      text: prefix.length ? prefix.join(" / ") : "(root)",
-      title: "the prefix this view shows",
+      text: store ? String(s.location) : prefix.length ? prefix.join(" / ") : "(root)",
+      title: store ? "where the store lives" : "the prefix this view shows",
     }),
   ]);
   if (typeof s.format === "string" && s.format) {

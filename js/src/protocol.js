@@ -17,16 +17,19 @@ export const SEP = "/";
  *   prefix?: string[], format?: string, formats?: Record<string, number>,
  *   nodes?: number, counter?: number, ops_since_prune?: number,
  *   prune_interval?: number | null, prune_passes?: number, keys?: number,
+ *   kind?: string, location?: string, partial?: boolean, counted?: boolean,
+ *   polled?: number | null, interval?: number, requests?: number, error?: string | null,
  * }} Summary
  */
 
 /**
  * @typedef {{ name: string, path: string, type: "node",
- *   counts: Record<string, number>, last_write: number }} NodeRow
+ *   counts: Record<string, number>, last_write: number | null,
+ *   partial?: boolean, counted?: boolean }} NodeRow
  * @typedef {{ name: string, path: string, type: "leaf", format: string,
  *   etag: string, ts: number, preview: string }} LeafRow
  * @typedef {NodeRow | LeafRow} Row
- * @typedef {{ rows: Row[], total: number }} Listing
+ * @typedef {{ rows: Row[], total: number, complete?: boolean }} Listing
  * @typedef {Record<string, Listing>} Listings
  */
 
@@ -39,7 +42,7 @@ export const SEP = "/";
 
 /**
  * @typedef {{ query?: string, matches?: string[], total?: number,
- *   error?: string | null }} SearchResult
+ *   error?: string | null, partial?: boolean, searched?: number }} SearchResult
  * @typedef {{ seq: number, kind: string, key: string, format?: string | null,
  *   counter: number, ts: number, count: number, removed?: string[] }} StoreEvent
  * @typedef {{ seq?: number, set?: string[], deleted?: string[],

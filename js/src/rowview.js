@@ -73,8 +73,10 @@ function cells(vr) {
       h("span", { class: "ldnb-name", text: row.name, title: row.path }),
       h("span", {
         class: "ldnb-counts",
-        text: formatCounts(row.counts),
-        title: "keys below, per format",
+        // A store on disk or in S3 is counted in the background, within a budget.
+        text:
+          row.counted === false ? "…" : `${row.partial ? "≥ " : ""}${formatCounts(row.counts)}`,
+        title: row.counted === false ? "not counted yet" : "keys below, per format",
       }),
       h("span", {
         class: "ldnb-last-write",

@@ -22,7 +22,11 @@ export function searchStatus(query, result) {
   const shown = asArray(r.matches).length;
   const total = typeof r.total === "number" ? r.total : shown;
   const more = total > shown ? ` (first ${formatInt(shown)} shown)` : "";
-  return { text: `${plural(total, "match", "matches")}${more}`, error: false };
+  // A store on disk or in S3 is searched within a budget: say how much was read.
+  const partial = r.partial
+    ? ` in the first ${plural(r.searched ?? 0, "key")} (search stopped)`
+    : "";
+  return { text: `${plural(total, "match", "matches")}${more}${partial}`, error: false };
 }
 
 export class SearchBox {

@@ -39,9 +39,11 @@ test("formatTime gives local date and time, formatClock the time only", () => {
 });
 
 test("shortEtag, formatCounter and plural", () => {
-  expect(shortEtag("0123456789abcdef")).toBe("01234567…");
+  expect(shortEtag("0123456789abcdef")).toBe("…89abcdef"); // a file ETag's end differs
+  expect(shortEtag("1796126812989736786:20:2154638")).toBe("…:2154638");
   expect(shortEtag("abc")).toBe("abc");
   expect(formatCounter(12345)).toBe("#12,345");
+  expect(formatCounter(null)).toBe(""); // a store on disk has no write counter
   expect(plural(1, "node")).toBe("1 node");
   expect(plural(3, "node")).toBe("3 nodes");
   expect(plural(2, "match", "matches")).toBe("2 matches");

@@ -1,7 +1,15 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { detectTheme } from "../src/theme.js";
-import { sampleModel as store, text, unmountAll, view } from "./fake_model.js";
+import {
+  FakeModel,
+  itemAt,
+  listing,
+  sampleModel as store,
+  text,
+  unmountAll,
+  view,
+} from "./fake_model.js";
 
 afterEach(unmountAll);
 
@@ -15,6 +23,36 @@ describe("header", () => {
     expect(text(el, ".ldnb-prunes")).toBe("prunes: 2");
     expect(text(el, ".ldnb-ops")).toBe("ops since prune 3/64");
     expect(text(el, ".ldnb-prefix")).toBe("runs / 2024");
+  });
+
+  test("a store on disk or in S3: where it is, counts as far as counted, the poller", () => {
+    const model = new FakeModel({
+      summary: {
+        kind: "FileDirDict", location: "/data/cache", format: "pkl", prefix: [],
+        formats: { pkl: 10000, json: 3 }, keys: 10003, partial: true, counted: true,
+        polled: 1_700_000_000, interval: 3, requests: 42, error: "cannot list /data: gone",
+      },
+      listings: {
+        "": listing([
+          { name: "a", path: "a", type: "node", counts: { pkl: 1e4 }, partial: true, last_write: null },
+          { name: "b", path: "b", type: "node", counts: {}, counted: false, last_write: null },
+        ]),
+      },
+    });
+    const { el, tree } = view(model);
+    expect(text(el, ".ldnb-title-name")).toBe("FileDirDict");
+    expect(text(el, ".ldnb-prefix")).toBe("/data/cache");
+    expect(text(el, ".ldnb-formats")).toBe("≥ pkl 10,000 · json 3");
+    expect(text(el, ".ldnb-keys")).toBe("≥ 10,003 keys");
+    expect(text(el, ".ldnb-interval")).toBe("every 3.0 s");
+    expect(text(el, ".ldnb-requests")).toBe("42 requests");
+    expect(text(el, ".ldnb-summary .ldnb-error")).toBe("cannot list /data: gone");
+    expect(el.querySelector(".ldnb-counter")).toBeNull(); // no write counter, no prunes
+    expect(el.querySelector(".ldnb-prunes")).toBeNull();
+    const a = itemAt(tree, "a");
+    expect(a.querySelector(".ldnb-counts")?.textContent).toBe("≥ pkl 10,000");
+    expect(a.querySelector(".ldnb-last-write")?.textContent).toBe("");
+    expect(itemAt(tree, "b").querySelector(".ldnb-counts")?.textContent).toBe("…");
   });
 
   test("no prune interval, and an empty summary, still render", () => {

@@ -62,6 +62,8 @@ test("errors and capped results read clearly", () => {
     "900 matches (first 2 shown)",
   );
   expect(searchStatus("", {}).text).toBe("");
+  const partial = { query: "k", matches: ["a"], total: 1, partial: true, searched: 10000 };
+  expect(searchStatus("k", partial).text).toBe("1 match in the first 10,000 keys (search stopped)");
 });
 
 test("Enter jumps to a match whose listing arrives after the result (marimo's order)", async () => {

@@ -46,7 +46,7 @@ describe("rows", () => {
     const { tree } = view(store());
     const config = itemAt(tree, "config", "leaf");
     expect(config.querySelector(".ldnb-format")?.textContent).toBe("json");
-    expect(config.querySelector(".ldnb-etag")?.textContent).toBe("etag-con…");
+    expect(config.querySelector(".ldnb-etag")?.textContent).toBe("…fig-json");
     expect(config.querySelector(".ldnb-preview")?.textContent).toBe('{"a": 1}');
     expect(config.hasAttribute("aria-expanded")).toBe(false);
     expect(config.getAttribute("aria-selected")).toBe("false");

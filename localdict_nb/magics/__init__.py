@@ -1,15 +1,22 @@
-"""The %localdict magics: create, query, change and show stores from notebook cells.
+"""The %localdict magics: create, open, query, change and show stores from notebook cells.
 
-The top layer: it builds on the view and the engine, and nothing imports it but
-``localdict_nb.load_ipython_extension``. ``%load_ext localdict_nb`` registers
+The top layer: it builds on the view, the sources and the engine, and nothing imports
+it but ``localdict_nb.load_ipython_extension``. ``%load_ext localdict_nb`` registers
 ``%localdict`` (line) and ``%%localdict`` (cell). Keys are written ``a/b/c`` and taken
 literally (no ``$x`` or ``{x}`` expansion). Results are values that render
 themselves (``results``). Every usage error is one line (a plain ``UsageError``);
-a command that fails changes nothing.
+a command that fails changes nothing, and one that reads changes nothing either.
+
+The stores are our ``LocalDict`` and persidict's ``FileDirDict``, ``BasicS3Dict``,
+``S3Dict`` and ``LocalDict`` (``%localdict open NAME PATH_OR_S3_URL`` binds one).
+persidict's are read through ``localdict_nb.sources``, bounded: what cannot be known
+cheaply (counts, every key) is read within a budget and marked when it ran out.
+persidict stays optional: without it, everything about our LocalDict works.
 
 Modules: ``spec`` (the table of subcommands), ``commands`` (their handlers),
-``session`` (the user namespace), ``cell`` (the ``%%localdict`` body),
-``results`` (what commands return), ``completion`` (tab completion).
+``stores`` (the handlers' side for persidict's stores), ``session`` (the user
+namespace), ``cell`` (the ``%%localdict`` body), ``results`` (what commands return),
+``completion`` (tab completion).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
 from localdict_nb.engine.local_dict import LocalDict
+from localdict_nb.view.display import register_stores, unregister_stores
 
 from . import cell as cells
 from . import commands
@@ -59,7 +67,7 @@ class LocalDictMagics(Magics):
 
     def _cell(self, session: Session, line: str, cell: str) -> Any:
         args = parse(cell_parser(), line, "%%localdict", f"usage: {CELL_USAGE.splitlines()[0]}")
-        store = session.store(args.name)
+        store = session.store(args.name, "%%localdict")
         if args.format is not None and args.format != store.serialization_format:
             params = {**store.get_params(), "serialization_format": args.format}
             try:
@@ -71,7 +79,7 @@ class LocalDictMagics(Magics):
         return commands.write_many(store, items, args.name)
 
 
-LocalDictMagics.localdict.__doc__ = f"""Create, query, change and show LocalDict stores.
+LocalDictMagics.localdict.__doc__ = f"""Create, open, query, change and show stores.
 
 {usage()}
 
@@ -82,15 +90,17 @@ silences them. ``$x`` and ``{{x}}`` are not expanded: keys are taken literally.
 
 
 def load(shell: Any) -> None:
-    """Register the magics and the completer (again, harmlessly, on a second load)."""
+    """Register the magics, the completer, and the tree view of persidict's stores."""
     shell.register_magics(LocalDictMagics)
+    register_stores(shell)
     matchers = shell.Completer.custom_matchers
     if complete_localdict not in matchers:
         matchers.append(complete_localdict)
 
 
 def unload(shell: Any) -> None:
-    """Remove the magics and the completer."""
+    """Remove the magics, the completer and the view of persidict's stores."""
+    unregister_stores(shell)
     magics = shell.magics_manager.magics
     magics["line"].pop("localdict", None)
     magics["cell"].pop("localdict", None)

@@ -4,7 +4,8 @@ Each takes the session (the user namespace, and turning names, keys and
 expressions into stores and values) and the parsed arguments, and returns a value
 that renders itself. Store errors become one-line UsageErrors, a command that
 fails changes nothing, and a command that reads never changes the store.
-The table in ``spec`` says which function serves which subcommand.
+The table in ``spec`` says which function serves which subcommand. On one of
+persidict's stores, the reading and writing subcommands hand over to ``stores``.
 """
 
 from __future__ import annotations
@@ -24,14 +25,15 @@ from localdict_nb.engine.local_dict import LocalDict
 from localdict_nb.view import model
 from localdict_nb.view.display import new_widget
 
+from . import stores
 from .results import Report, Table
 from .session import Session, one_line
 
 __all__ = ["cmd_clear", "cmd_del", "cmd_find", "cmd_get", "cmd_keys", "cmd_list", "cmd_ls",
-           "cmd_new", "cmd_prune", "cmd_set", "cmd_show", "cmd_stats", "cmd_sub", "set_value",
-           "write_many"]
+           "cmd_new", "cmd_open", "cmd_prune", "cmd_set", "cmd_show", "cmd_stats", "cmd_sub",
+           "set_value", "write_many"]
 
-_MAX_ROWS = 1_000
+_MAX_ROWS = stores.MAX_ROWS
 
 
 @contextmanager
@@ -66,21 +68,33 @@ def cmd_new(m: Session, args: argparse.Namespace) -> Report:
                   name=args.name)
 
 
+def cmd_open(m: Session, args: argparse.Namespace) -> Report:
+    """``%localdict open``: bind persidict's store in a directory or at an ``s3://`` URL."""
+    return stores.open_(m, args.name, args.location, args.format)
+
+
 def cmd_list(m: Session, args: argparse.Namespace) -> Table:
-    """``%localdict list``: the stores in the namespace."""
+    """``%localdict list``: the stores in the namespace, ours and persidict's."""
     rows = []
     for name in m.stores():
-        s = inspection.summary(m.namespace[name])
-        rows.append((name, "/" + "/".join(s.prefix), s.format, s.formats.get(s.format, 0),
-                     counts_text(s.formats)))
-    return Table("LocalDicts in the namespace", ("name", "prefix", "format", "keys", "all formats"),
-                 rows)
+        store = m.namespace[name]
+        if not isinstance(store, LocalDict):
+            rows.append(stores.list_row(name, store))
+            continue
+        s = inspection.summary(store)
+        rows.append((name, "LocalDict", "/" + "/".join(s.prefix), s.format,
+                     s.formats.get(s.format, 0), counts_text(s.formats)))
+    return Table("stores in the namespace",
+                 ("name", "kind", "root", "format", "keys", "all formats"), rows)
 
 
 def cmd_ls(m: Session, args: argparse.Namespace) -> Table:
     """``%localdict ls``: the rows under a prefix, some levels deep."""
     if args.depth < 1:
         raise UsageError(f"%localdict ls: --depth must be at least 1; got {args.depth}")
+    place = m.place(args.target, "%localdict ls")
+    if place is not None:
+        return stores.ls(place, args.target, args.depth)
     name, store = m.target(args.target, "%localdict ls")
     rows: list[tuple[Any, ...]] = []
     queue: list[tuple[tuple[str, ...], int]] = [((), 1)]
@@ -103,6 +117,9 @@ def cmd_ls(m: Session, args: argparse.Namespace) -> Table:
 
 def cmd_get(m: Session, args: argparse.Namespace) -> Any:
     """``%localdict get``: the value itself, so that it can be assigned."""
+    other = m.other(args.name)
+    if other is not None:
+        return stores.get(other, m.key(args.key, "%localdict get"))
     store = m.store(args.name, "%localdict get")
     key = m.key(args.key, "%localdict get")
     with _store_errors("%localdict get"):
@@ -111,6 +128,9 @@ def cmd_get(m: Session, args: argparse.Namespace) -> Any:
 
 def set_value(m: Session, name: str, key_text: str, expr: str) -> Report:
     """``%localdict set NAME key EXPR``, with EXPR kept exactly as written."""
+    other = m.other(name)
+    if other is not None:
+        return stores.set_value(m, name, other, m.key(key_text, "%localdict set"), expr)
     store = m.store(name, "%localdict set")
     key = m.key(key_text, "%localdict set")
     value = m.evaluate(expr, "%localdict set")
@@ -128,6 +148,9 @@ def cmd_set(m: Session, args: argparse.Namespace) -> Report:
 
 def cmd_del(m: Session, args: argparse.Namespace) -> Report:
     """``%localdict del``: delete one key."""
+    other = m.other(args.name)
+    if other is not None:
+        return stores.delete(args.name, other, m.key(args.key, "%localdict del"))
     store = m.store(args.name, "%localdict del")
     key = m.key(args.key, "%localdict del")
     with _store_errors("%localdict del"):
@@ -137,6 +160,9 @@ def cmd_del(m: Session, args: argparse.Namespace) -> Report:
 
 def cmd_keys(m: Session, args: argparse.Namespace) -> Table:
     """``%localdict keys``: keys under a prefix, optionally matching a glob."""
+    place = m.place(args.target, "%localdict keys")
+    if place is not None:
+        return stores.keys(place, args.target, args.pattern)
     _, store = m.target(args.target, "%localdict keys")
     pattern = re.compile(fnmatch.translate(args.pattern)) if args.pattern else None
     rows: list[tuple[str]] = []
@@ -154,6 +180,9 @@ def cmd_keys(m: Session, args: argparse.Namespace) -> Table:
 
 def cmd_find(m: Session, args: argparse.Namespace) -> Table:
     """``%localdict find``: keys of every format whose path matches."""
+    other = m.other(args.name)
+    if other is not None:
+        return stores.find(args.name, other, args.pattern)
     store = m.store(args.name, "%localdict find")
     result = model.search(store, args.pattern, limit=_MAX_ROWS)
     note = f"{result['total']:,} matches" + (
@@ -164,6 +193,9 @@ def cmd_find(m: Session, args: argparse.Namespace) -> Table:
 
 def cmd_stats(m: Session, args: argparse.Namespace) -> Table:
     """``%localdict stats``: totals, tree state and size."""
+    other = m.other(args.name)
+    if other is not None:
+        return stores.stats(args.name, other)
     store = m.store(args.name, "%localdict stats")
     s, sub = inspection.summary(store), inspection.subtree(store)
     interval = s.prune_interval
@@ -177,6 +209,9 @@ def cmd_stats(m: Session, args: argparse.Namespace) -> Table:
 
 def cmd_show(m: Session, args: argparse.Namespace) -> Any:
     """``%localdict show``: a new live tree view of a store or prefix."""
+    place = m.place(args.target, "%localdict show")
+    if place is not None:
+        return stores.show(place, args.target)
     name, store = m.target(args.target, "%localdict show")
     named = m.store(name, "%localdict show")
     return new_widget(store, name=name, key_prefix=store.prefix[len(named.prefix):])

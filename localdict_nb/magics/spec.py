@@ -5,7 +5,8 @@ the argument parser, ``%localdict help``, the magic's docstring and tab completi
 are all built from it, so adding a subcommand means adding one entry. An
 argument's ``role`` says what completion offers for it: a store name (``store``),
 a store or ``store/prefix`` (``target``), a key of the store named before it
-(``key``), or a subcommand (``subcommand``).
+(``key``), a subcommand (``subcommand``) or a local directory (``path``). A
+subcommand marked ``persidict`` also works on persidict's stores (``stores``).
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from . import commands
 from .results import Help
 from .session import Session
 
-__all__ = ["CELL_USAGE", "SUBCOMMANDS", "Arg", "Role", "Subcommand", "build_parser", "parse",
-           "usage"]
+__all__ = ["CELL_USAGE", "PERSIDICT_USAGE", "SUBCOMMANDS", "Arg", "Role", "Subcommand",
+           "build_parser", "parse", "usage"]
 
-Role = Literal["store", "target", "key", "subcommand"]
+Role = Literal["store", "target", "key", "subcommand", "path"]
 Handler = Callable[[Session, argparse.Namespace], Any]
 
 
@@ -49,6 +50,8 @@ class Subcommand:
     handler: Handler
     rest: bool = False
     """The last positional argument takes the rest of the line as written (``set``'s EXPR)."""
+    persidict: bool = False
+    """It also works on persidict's stores (FileDirDict, BasicS3Dict, S3Dict, LocalDict)."""
 
     def positional_roles(self) -> list[Role | None]:
         """The completion role of each positional argument, in order."""
@@ -75,31 +78,38 @@ SUBCOMMANDS: dict[str, Subcommand] = {s.name: s for s in [
         Arg(("--prune-interval",), {"type": int, "default": 64,
                                     "help": "prune every N deletions (0: never)"}),
     ), "%localdict new cache --format json --prune-interval 16", commands.cmd_new),
-    Subcommand("list", "every LocalDict in the namespace, with key counts per format", (),
-               "%localdict list", commands.cmd_list),
+    Subcommand("open", "bind persidict's store in a directory or at s3://bucket/prefix", (
+        Arg(("name",), {"help": "variable name"}, "store"),
+        Arg(("location",), {"help": "a directory (FileDirDict) or s3://bucket/prefix (S3Dict)"},
+            "path"),
+        Arg(("--format",), {"default": None,
+                            "help": "serialization format (default: the files' own, else pkl)"}),
+    ), "%localdict open runs ~/experiments/runs", commands.cmd_open, persidict=True),
+    Subcommand("list", "every store in the namespace, with key counts per format", (),
+               "%localdict list", commands.cmd_list, persidict=True),
     Subcommand("ls", "the children of a prefix, with counts", (
         _TARGET,
         Arg(("--depth",), {"type": int, "default": 1, "help": "levels to descend (default 1)"}),
-    ), "%localdict ls d/users --depth 2", commands.cmd_ls),
+    ), "%localdict ls d/users --depth 2", commands.cmd_ls, persidict=True),
     Subcommand("get", "the value at a key", (_name(), _KEY),
-               "x = %localdict get d users/u1/profile", commands.cmd_get),
+               "x = %localdict get d users/u1/profile", commands.cmd_get, persidict=True),
     Subcommand("set", "write EXPR (evaluated in the user namespace) at a key", (
         _name(), _KEY, Arg(("expr",), {"nargs": "+", "help": "a Python expression"}),
-    ), "%localdict set d users/u1/score 0.5 * 3", commands.cmd_set, rest=True),
+    ), "%localdict set d users/u1/score 0.5 * 3", commands.cmd_set, rest=True, persidict=True),
     Subcommand("del", "delete a key", (_name(), _KEY),
-               "%localdict del d users/u1/score", commands.cmd_del),
+               "%localdict del d users/u1/score", commands.cmd_del, persidict=True),
     Subcommand("keys", "keys under a prefix, optionally filtered by a glob", (
         _TARGET,
         Arg(("pattern",), {"nargs": "?", "default": None,
                            "help": "glob over the keys below the prefix"}),
-    ), "%localdict keys d/users */score", commands.cmd_keys),
+    ), "%localdict keys d/users */score", commands.cmd_keys, persidict=True),
     Subcommand("find", "keys of every format whose whole path matches a glob (or a substring)", (
         _name(), Arg(("pattern",), {"help": "glob such as user_1*/*/item_4?"}),
-    ), "%localdict find d user_1*/session_2/*", commands.cmd_find),
+    ), "%localdict find d user_1*/session_2/*", commands.cmd_find, persidict=True),
     Subcommand("stats", "keys per format, nodes, depth, write counter, prune state, memory",
-               (_name(),), "%localdict stats d", commands.cmd_stats),
+               (_name(),), "%localdict stats d", commands.cmd_stats, persidict=True),
     Subcommand("show", "display the live tree view", (_TARGET,),
-               "%localdict show d/users", commands.cmd_show),
+               "%localdict show d/users", commands.cmd_show, persidict=True),
     Subcommand("prune", "remove empty subtrees now", (_name(),),
                "%localdict prune d", commands.cmd_prune),
     Subcommand("clear", "delete every key (of the store's format) under a prefix", (_TARGET,),
@@ -113,6 +123,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {s.name: s for s in [
             "subcommand"),
     ), "%localdict help set", _help),
 ]}
+
+PERSIDICT_USAGE = f"""On persidict's stores: {", ".join(
+    s.name for s in SUBCOMMANDS.values() if s.persidict and s.name != "open")}
+    A FileDirDict, BasicS3Dict, S3Dict or persidict LocalDict in the namespace (or one
+    bound with `open`) takes these too. What is costly to know there is read within a
+    budget and marked: a count that stopped shows as `≥10,000`, a search says how many
+    keys it looked at. Reading never writes; set and del use the store's own API."""
 
 CELL_USAGE = """%%localdict NAME [--format F] [--json]
     Each line of the cell is `key/path = python-expression` (blank lines and # comments
@@ -163,7 +180,7 @@ def usage(subcommand: str | None = None) -> str:
         lines = ["%localdict SUBCOMMAND ...   (keys are written a/b/c)", ""]
         lines += [f"  {s.name:<6} {s.summary}\n         e.g. {s.example}"
                   for s in SUBCOMMANDS.values()]
-        return "\n".join([*lines, "", CELL_USAGE])
+        return "\n".join([*lines, "", PERSIDICT_USAGE, "", CELL_USAGE])
     if subcommand not in SUBCOMMANDS:
         msg = (f"%localdict help: no subcommand {subcommand!r}; "
                f"choose from {', '.join(SUBCOMMANDS)}")

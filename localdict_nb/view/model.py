@@ -25,8 +25,8 @@ from localdict_nb.engine.local_dict import LocalDict
 
 from .protocol import DETAIL_CHARS, MAX_MATCHES, ROW_PREVIEW_CHARS, SEP
 
-__all__ = ["PreviewCache", "detail", "join", "listing", "parent_path", "preview", "preview_leaf",
-           "python_key", "search", "split", "summary"]
+__all__ = ["PreviewCache", "detail", "join", "listing", "matcher", "parent_path", "preview",
+           "preview_leaf", "python_key", "search", "split", "summary"]
 
 _REPR_TIMEOUT = 1.0
 """Seconds a value's repr may take before a placeholder is shown instead."""
@@ -287,7 +287,8 @@ class PreviewCache:
         return text
 
 
-def _matcher(query: str) -> Callable[[str], bool]:
+def matcher(query: str) -> Callable[[str], bool]:
+    """A test of whole paths: a glob if ``query`` has ``*``, ``?`` or ``[``, else a substring."""
     if any(c in query for c in "*?["):
         pattern = re.compile(fnmatch.translate(query))
         return lambda path: pattern.match(path) is not None
@@ -303,7 +304,7 @@ def search(store: LocalDict[Any], query: str, limit: int = MAX_MATCHES) -> dict[
     result: dict[str, Any] = {"query": query, "matches": [], "total": 0, "error": None}
     if not query:
         return result
-    matches = _matcher(query)
+    matches = matcher(query)
     found: dict[str, None] = {}  # every match once, also a key held in several formats
     for rel, _ in inspection.key_paths(store):
         path = join(rel)

@@ -13,17 +13,11 @@ warning, and only the request traits may change from the page.
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 import weakref
 from collections import deque
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-import anywidget
-import traitlets as t
 
 from localdict_nb.engine import inspection
 from localdict_nb.engine.local_dict import LocalDict
@@ -40,24 +34,12 @@ from .protocol import (
     MAX_EXPANDED,
     PRUNES_KEPT,
 )
-from .requests import (
-    RequestError,
-    check_expanded,
-    check_limits,
-    check_query,
-    check_rendered,
-    check_selected,
-)
+from .tree_widget import REQUESTS, TreeWidget, logger
 
 __all__ = ["REQUESTS", "LocalDictTree"]
 
-logger = logging.getLogger("localdict_nb.view")
-_STATIC = Path(__file__).resolve().parent / "static"
-REQUESTS = ("expanded", "limits", "selected", "query", "rendered")
-"""The traits the browser may set; every other trait belongs to the kernel."""
 
-
-class LocalDictTree(anywidget.AnyWidget):
+class LocalDictTree(TreeWidget):
     """The live tree view of a LocalDict (or of a view from ``get_subdict``).
 
     Args:
@@ -71,37 +53,6 @@ class LocalDictTree(anywidget.AnyWidget):
             themselves.
     """
 
-    # The bundle as text, not as a Path: anywidget watches a Path for changes, and its
-    # watcher would hold every widget (and its store) for good (anywidget#929).
-    _esm = (_STATIC / "widget.js").read_text()
-    _css = (_STATIC / "widget.css").read_text()
-
-    summary = t.Dict().tag(sync=True)
-    """Totals of the view and state of the tree (see protocol.py)."""
-    listings = t.Dict().tag(sync=True)
-    """Rows of the root and of each expanded node."""
-    detail = t.Dict().tag(sync=True)
-    """The selected leaf's metadata and preview."""
-    search_result = t.Dict().tag(sync=True)
-    """The answer to ``query``."""
-    events: t.List[dict[str, Any]] = t.List().tag(sync=True)
-    """The event strip: latest changes, prune entries kept longer."""
-    changes: t.Dict[str, Any] = t.Dict(
-        {"seq": 0, "set": [], "deleted": [], "pruned": []}).tag(sync=True)
-    """What the last flush changed, for flashing rows."""
-    notice = t.Unicode("").tag(sync=True)
-    """A short message for the user, e.g. why a request was ignored."""
-    expanded = t.Any([]).tag(sync=True)
-    """Browser -> Python: the expanded node paths."""
-    limits = t.Any({}).tag(sync=True)
-    """Browser -> Python: rows wanted per node path."""
-    selected = t.Any({}).tag(sync=True)
-    """Browser -> Python: ``{"path", "format"}`` of the selected leaf."""
-    query = t.Any("").tag(sync=True)
-    """Browser -> Python: the search query."""
-    rendered = t.Any({}).tag(sync=True)
-    """Browser -> Python: ``{page id: views shown}``; all 0 = nothing shows the view."""
-
     def __init__(self, store: LocalDict[Any], *, name: str | None = None,
                  key_prefix: tuple[str, ...] = (),
                  clock: Callable[[], float] = time.monotonic, live: bool = True,
@@ -109,22 +60,14 @@ class LocalDictTree(anywidget.AnyWidget):
         if not isinstance(store, LocalDict):
             msg = f"LocalDictTree shows a localdict_nb.LocalDict; got {type(store).__name__}"
             raise TypeError(msg)
-        unknown = set(kwargs) - set(self.class_trait_names())
-        if unknown:
-            msg = f"LocalDictTree got unexpected keyword arguments {sorted(unknown)}"
-            raise TypeError(msg)
         super().__init__(**kwargs)
         self._store = store
         self._name = name or variable_name(store) or "d"
         self._key_prefix = tuple(key_prefix)
         self._clock = clock
-        self._lock = threading.RLock()
         self._previews = model.PreviewCache()
         self._strip: deque[dict[str, Any]] = deque(maxlen=EVENTS_KEPT)
         self._prunes: deque[dict[str, Any]] = deque(maxlen=PRUNES_KEPT)
-        self._good: dict[str, Any] = {"expanded": [], "limits": {}, "selected": {}, "query": "",
-                                      "rendered": {}}
-        self._closed = False
         self._last_flush = clock() - FLUSH_INTERVAL
         self._watch = Watch(store)
         weakref.finalize(self, self._watch.close)  # a widget dropped unclosed lets go too
@@ -132,7 +75,6 @@ class LocalDictTree(anywidget.AnyWidget):
         self._version: tuple[int, ...] = ()
         self._stamps: dict[str, Stamp | None] = {}
         self._detail_counter: int | None = None
-        self.observe(self._on_request, names=list(REQUESTS))
         self.refresh()
         self.live = live
         if live:
@@ -150,12 +92,6 @@ class LocalDictTree(anywidget.AnyWidget):
         return self._store.get_params()["backend"].tree is tree
 
     # --- store -> browser --------------------------------------------------------------
-
-    @property
-    def shown(self) -> bool:
-        """Whether a page may show the view: it said so, or has said nothing yet."""
-        counts = self._good["rendered"]
-        return not counts or any(counts.values())
 
     def due(self) -> bool:
         """Whether a flush now would respect the ~10-per-second limit."""
@@ -263,46 +199,13 @@ class LocalDictTree(anywidget.AnyWidget):
 
     # --- browser -> store ---------------------------------------------------------------
 
-    _CHECKS: dict[str, Callable[[Any], Any]] = {
-        "expanded": check_expanded, "limits": check_limits,
-        "selected": check_selected, "query": check_query, "rendered": check_rendered,
-    }
-
-    def _on_request(self, change: dict[str, Any]) -> None:
-        """Validate a request from the browser and answer it; never raise."""
-        name = change["name"]
-        if change["new"] is self._good[name]:
-            return
-        try:
-            value = self._CHECKS[name](change["new"])
-        except RequestError as exc:
-            logger.warning("localdict_nb tree view ignored %s: %s", name, exc)
-            self.notice = f"Ignored {name}: {exc}"
-            with self.hold_trait_notifications():
-                setattr(self, name, self._good[name])
-            return
-        try:
-            with self._lock, self.hold_sync():
-                if name == "rendered":
-                    self._shown_by(value)
-                    return
-                self._good[name] = value
-                self.notice = ""
-                self._answer(name, value)
-        except Exception as exc:  # never let a browser request raise in the kernel
-            logger.exception("localdict_nb tree view failed to answer %s", name)
-            self.notice = f"Could not answer {name}: {type(exc).__name__}"
-
-    def _shown_by(self, counts: dict[str, int]) -> None:
-        """Record what the pages show; a view shown again gets the store as it is now."""
-        was = self.shown
-        self._good["rendered"] = counts
-        if self.shown and not was and not self._closed:
-            self.refresh()
-            seen = self._seen
-            self._record_events()  # the strip catches up with what happened while hidden
-            if self._seen != seen:
-                self._send_events()
+    def _shown_again(self) -> None:
+        """Send the store as it is now, and the events missed while no page showed the view."""
+        self.refresh()
+        seen = self._seen
+        self._record_events()
+        if self._seen != seen:
+            self._send_events()
 
     def _answer(self, name: str, value: Any) -> None:
         if name in ("expanded", "limits"):
@@ -335,34 +238,14 @@ class LocalDictTree(anywidget.AnyWidget):
                 self.expanded = self._good["expanded"]
                 self.listings = self._listings()
 
-    # --- the page may set the request traits only ----------------------------------------
-
-    def set_state(self, sync_data: dict[str, Any]) -> None:
-        """Apply a state update from the page: its request traits only.
-
-        A change to any trait the kernel owns (``summary``, ``changes``, ...) is
-        dropped with a warning, and the kernel's value is sent back, so nothing the
-        page sends can break the flushes.
-        """
-        owned = sorted(k for k in sync_data if k not in REQUESTS)
-        if owned:
-            logger.warning("localdict_nb tree view ignored changes to %s from the page", owned)
-            self.notice = f"Ignored changes to {', '.join(owned[:3])}: the kernel owns them"
-            self.send_state(owned)
-        allowed = {k: v for k, v in sync_data.items() if k in REQUESTS}
-        if allowed:
-            super().set_state(allowed)
-
     # --- lifecycle ------------------------------------------------------------------------
 
-    def close(self) -> None:
-        """Stop following the store, then close the comm."""
-        self._closed = True
+    def _stop(self) -> None:
+        """Leave the flusher and let go of the store's tree."""
         flusher.remove(self)
         watch = getattr(self, "_watch", None)
         if watch is not None:
             watch.close()
-        super().close()
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any], since: int) -> dict[str, list[str]]:

@@ -72,11 +72,11 @@ def test_list_shows_every_localdict_with_counts_per_format(ip_data: TestingShell
     ip_data.user_ns["plain"] = {"not": "a store"}
     table = magic(ip_data, "list")
     assert isinstance(table, Table)
-    assert table.columns == ("name", "prefix", "format", "keys", "all formats")
+    assert table.columns == ("name", "kind", "root", "format", "keys", "all formats")
     assert table.rows == [
-        ("d", "/", "pkl", 4, "pkl 4"),
-        ("e", "/", "json", 1, "json 1"),
-        ("u", "/users", "pkl", 3, "pkl 3"),
+        ("d", "LocalDict", "/", "pkl", 4, "pkl 4"),
+        ("e", "LocalDict", "/", "json", 1, "json 1"),
+        ("u", "LocalDict", "/users", "pkl", 3, "pkl 3"),
     ]
 
 

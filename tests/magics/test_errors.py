@@ -80,8 +80,15 @@ BAD_LINES = [
     ('ls d "', "No closing quotation"),
     ("set d 'a 1", "bad key \"'a\""),
     ("get d a\\", "bad key"),
-    # stores of another package
-    ("get p a", "'p' is a persidict.local_dict.LocalDict, not a localdict_nb.LocalDict"),
+    # persidict's stores: read and written, but not pruned, cleared, viewed or filled by a cell
+    ("get p a", "%localdict get: no key 'a'"),
+    ("del p a/b", "%localdict del: no key 'a/b'"),
+    ("ls p/a", "%localdict ls: nothing is stored under 'p/a'"),
+    ("ls p/a//b", "bad prefix 'a//b'"),
+    ("get p a//b", "bad key 'a//b'"),
+    *((f"{cmd} p{rest}", f"'p' is a persidict.local_dict.LocalDict; %localdict {cmd} works on a "
+       "localdict_nb.LocalDict only") for cmd, rest in [
+        ("prune", ""), ("clear", ""), ("clear", "/a"), ("sub", " a --as v")]),
 ]
 
 BAD_CELLS = [
@@ -99,6 +106,8 @@ BAD_CELLS = [
     ("d --format yaml", "a = 1", "'yaml'"),
     ("d --bogus", "a = 1", "unrecognized arguments: --bogus"),
     ("ao", "new = 1\nk = 2\n", "ao is append-only and k exists"),
+    ("p", "a = 1", "'p' is a persidict.local_dict.LocalDict; %%localdict works on a "
+     "localdict_nb.LocalDict only"),
     ("d --json", "[" * 100_000 + "]" * 100_000, "nests too deeply"),
     ("d --json", '{"a": ' + "[" * 5_000 + "]" * 5_000 + "}", "nests too deeply"),
     ("d", "a=b=1", "raised SyntaxError"),
@@ -115,11 +124,13 @@ def ip_bad(ip_data: TestingShell) -> TestingShell:
     return ip_data
 
 
-def state(ip: TestingShell) -> tuple[dict[str, int], dict[str, Snapshot]]:
+def state(ip: TestingShell) -> tuple[dict[str, int], dict[str, Snapshot | tuple[Any, int]]]:
     """What a failed command must not change: the bindings and every store's contents."""
     ns = ip.user_ns
     names = {n: id(v) for n, v in ns.items() if not n.startswith("_")}
     stores = {n: snapshot(v) for n, v in ns.items() if isinstance(v, LocalDict)}
+    stores |= {n: (sorted(v.items()), 0) for n, v in ns.items()
+               if isinstance(v, persidict.LocalDict)}
     return names, stores
 
 
