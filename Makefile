@@ -41,6 +41,7 @@ test: system-deps test-js lint test-py
 bench: install
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_view.py
+	$(BIN)/python bench/bench_stores.py
 
 test-e2e: install system-deps
 	$(BIN)/python -m pytest tests/e2e

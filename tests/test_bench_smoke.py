@@ -13,6 +13,8 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
         ("bench_engine.py", ["persidict/ours", "Targets", "bytes/item"]),
         ("bench_view.py", ["create + first sync", "no view", "1 live view", "20 open, 1 shown",
                            "20 shown", "flush tick", "search"]),
+        ("bench_stores.py", ["FileDirDict, 2,000 keys: first screen", "S3, 500 keys: first screen",
+                             "one poll tick"]),
     ],
 )
 def test_benchmark_runs_and_prints_its_figures(script: str, expected: list[str]) -> None:

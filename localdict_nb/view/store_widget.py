@@ -209,10 +209,14 @@ class StoreTree(TreeWidget):
             if recovered:
                 self.notice = ""
             now = self._good
-            if gone or expanded != now["expanded"]:
-                keep = [p for p in expanded if p not in gone]
-                if gone:
-                    self.notice = f"No node at {', '.join(gone[:3])} (deleted, or never there)"
+            # The page may have changed `expanded` while this round ran: keep its value,
+            # plus what this round's search opened, minus the nodes found gone.
+            opened = [p for p in expanded if p not in good["expanded"]]
+            keep = [p for p in dict.fromkeys([*now["expanded"], *opened])
+                    if p not in gone][:MAX_EXPANDED]
+            if gone:
+                self.notice = f"No node at {', '.join(gone[:3])} (deleted, or never there)"
+            if keep != now["expanded"]:
                 now["expanded"] = keep
                 self.expanded = keep
             if search is not None:

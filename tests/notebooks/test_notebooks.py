@@ -14,6 +14,7 @@ profile or startup file of the machine changes what the notebooks do.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -33,7 +34,7 @@ from nbformat import NotebookNode
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 NAMES = sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb"))
 TUTORIAL = ["01-quickstart", "02-live-tree", "03-keys-formats-subdicts",
-            "04-etags-and-conditional-writes", "05-from-persidict"]
+            "04-etags-and-conditional-writes", "05-from-persidict", "06-beyond-one-process"]
 KERNEL = "python3"
 CELL_TIMEOUT = 120
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -55,13 +56,22 @@ def _kernel_manager_class(kernel_dir: Path) -> type[AsyncKernelManager]:
     return ThisInterpreter
 
 
+S3_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+          "AWS_DEFAULT_REGION": "us-east-1"}
+"""With ``AWS_ENDPOINT_URL``, what points a kernel's boto3 (and persidict) at the test server."""
+
+
 @pytest.fixture(scope="session")
-def run_notebook(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    """Execute a notebook (by file stem, or a NotebookNode) once; later calls reuse the result."""
+def run_notebook(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Run:
+    """Execute a notebook (by file stem, or a NotebookNode) once; later calls reuse the result.
+
+    The kernels talk to the tests' S3 API server (notebook 06 uses S3), never to AWS.
+    """
     kernels = tmp_path_factory.mktemp("kernels")
     write_kernel_spec(kernels / KERNEL)  # argv: [sys.executable, "-m", "ipykernel_launcher", ...]
     manager = _kernel_manager_class(kernels)
-    env = {**os.environ, "IPYTHONDIR": str(tmp_path_factory.mktemp("ipython"))}
+    env = {**os.environ, "IPYTHONDIR": str(tmp_path_factory.mktemp("ipython")),
+           "AWS_ENDPOINT_URL": s3_endpoint, **S3_ENV}
     done: dict[str, NotebookNode | BaseException] = {}
 
     def execute(nb: NotebookNode, workdir: Path, copy: Path | None = None) -> NotebookNode:
@@ -262,6 +272,24 @@ def test_same_code_gives_the_same_results_on_both(run_notebook: Run) -> None:
     assert "same results: True" in out
 
 
+def test_persidict_jokers_work_on_ours_and_ours_is_a_persidict(run_notebook: Run) -> None:
+    out = text(cell(run_notebook("05-from-persidict"), "check-shared-jokers"))
+    found = re.search(r"one object in both packages: (\d+) of (\d+)", out)
+    assert found, out
+    assert found.group(1) == found.group(2) == "10"
+    assert "persidict.ETAG_IS_THE_SAME, satisfied: True" in out
+    assert "persidict.ITEM_NOT_AVAILABLE in a transformer, hits: 2" in out
+    assert "isinstance(d, persidict.PersiDict): True" in out
+
+
+def test_persidict_composite_caches_in_our_localdicts(run_notebook: Run) -> None:
+    out = text(cell(run_notebook("05-from-persidict"), "check-composite"))
+    assert "read through the cache:    {'name': 'Ada'}" in out
+    assert "our LocalDicts hold 1 value and 1 ETag" in out
+    assert "after a write to the file: {'name': 'Ada L.'}" in out
+    assert "the cached value now:      {'name': 'Ada L.'}" in out
+
+
 def test_views_survive_pruning_only_in_localdict_nb(run_notebook: Run) -> None:
     out = text(cell(run_notebook("05-from-persidict"), "check-detached"))
     assert re.search(r"^persidict\s+the store sees the write: False$", out, re.MULTILINE)
@@ -275,3 +303,125 @@ def test_speed_ratios_are_measured_and_printed(run_notebook: Run) -> None:
         assert found, f"no {op} row in:\n{out}"
         assert float(found.group(1)) > 0
     assert "20,000 keys" in out
+
+
+# --- 06: beyond one process --------------------------------------------------------------------
+
+BEYOND = "06-beyond-one-process"
+EPOCHS = [f"epoch_{e:02d}" for e in range(1, 11)]
+
+
+def _followed(out: str, node: str) -> None:
+    """What ``follow`` printed: the job ended well and the view listed all its keys."""
+    assert "the job exited with 0" in out, out
+    listed = re.search(rf"^the view lists under {node}: (\[.*\])$", out, re.MULTILINE)
+    assert listed, out
+    assert [n for n in ast.literal_eval(listed.group(1)) if n.startswith("epoch_")] == EPOCHS
+    lags = out.partition("from write to view:")[2].splitlines()[0]
+    assert len(re.findall(r"\d+\.\ds", lags)) == len(EPOCHS), out
+    assert number(r"^sets in recent changes: (\d+)$", out) >= len(EPOCHS)
+
+
+def test_beyond_the_localdict_view_shows_a_write_counter(run_notebook: Run) -> None:
+    nb = run_notebook(BEYOND)
+    summary = widget_state(nb, cell(nb, "local-view"))["summary"]
+    assert summary["counter"] == summary["keys"] == 5
+    assert "kind" not in summary
+
+
+def test_beyond_files_view_follows_another_process(run_notebook: Run) -> None:
+    nb = run_notebook(BEYOND)
+    out = text(cell(nb, "check-files-follow"))
+    _followed(out, "exp3")
+    assert re.search(r"^FileDirDict \S+/results \| pkl \d+ \| polled [\d.]+ s ago \| "
+                     r"every [\d.]+ s \| \d+ requests$", out, re.MULTILINE), out
+    state = widget_state(nb, cell(nb, "files-view"))
+    assert state["summary"]["kind"] == "FileDirDict"
+    assert state["summary"]["location"].endswith("/results")
+    assert state["summary"]["counted"] and state["summary"]["keys"] >= 16
+    assert state["expanded"] == ["exp3"]
+    assert {"config", *EPOCHS} <= {row["name"] for row in state["listings"]["exp3"]["rows"]}
+
+
+def test_beyond_s3_view_follows_another_process(run_notebook: Run) -> None:
+    nb = run_notebook(BEYOND)
+    out = text(cell(nb, "check-s3-follow"))
+    _followed(out, "exp4")
+    assert re.search(r"^S3Dict s3://ldnb-tutorial/team/ \| pkl \d+ \| polled [\d.]+ s ago \| "
+                     r"every [\d.]+ s \| \d+ requests$", out, re.MULTILINE), out
+    state = widget_state(nb, cell(nb, "s3-view"))
+    assert state["summary"]["kind"] == "S3Dict"
+    assert state["summary"]["location"] == "s3://ldnb-tutorial/team/"
+    assert state["summary"]["error"] is None
+    assert {"config", *EPOCHS} <= {row["name"] for row in state["listings"]["exp4"]["rows"]}
+
+
+def test_beyond_magics_on_a_directory_and_a_bucket(run_notebook: Run) -> None:
+    nb = run_notebook(BEYOND)
+    out = {tag: text(cell(nb, f"check-{tag}")) for tag in
+           ("magics-open", "magics-ls", "magics-keys", "magics-stats", "magics-get", "magics-set",
+            "magics-seen", "s3-stats")}
+    assert re.fullmatch(r"runs = FileDirDict \[pkl\] at \S+/results\n", out["magics-open"])
+    for node, count in (("exp1", 3), ("exp2", 2), ("exp3", 11)):
+        assert re.search(rf"^{node}/\s+node\s+pkl {count}$", out["magics-ls"], re.MULTILINE)
+    assert re.search(r"^FileDirDict at \S+/results, \d+ requests$", out["magics-ls"], re.MULTILINE)
+    keys = out["magics-keys"]
+    assert [k for k in keys.splitlines() if k.startswith("exp")] == [
+        "exp1/metrics/accuracy", "exp1/metrics/loss", "exp2/metrics/accuracy"]
+    assert "3 keys" in keys
+    for stats, kind, where in ((out["magics-stats"], "FileDirDict", r"\S+/results"),
+                               (out["s3-stats"], "S3Dict", r"s3://ldnb-tutorial/team/")):
+        assert re.search(rf"^kind\s+{kind}$", stats, re.MULTILINE), stats
+        assert re.search(rf"^location\s+{where}$", stats, re.MULTILINE), stats
+        assert number(r"^keys \[pkl\]\s+(\d+)$", stats) == 16
+        assert re.search(r"^counted\s+every key$", stats, re.MULTILINE), stats
+    assert out["magics-get"] == "{'loss': 0.1}\n"
+    assert out["magics-set"].startswith("runs[exp3/status] = 'done'  (etag ")
+    assert "files sees: 'done' | the view lists it: True" in out["magics-seen"]
+
+
+def test_beyond_leaves_no_process_running(run_notebook: Run) -> None:
+    out = text(cell(run_notebook(BEYOND), "cleanup"))
+    assert out == "processes still running: []\n"
+
+
+# --- persidict's stores in a real kernel --------------------------------------------------------
+
+_SHOW_STORES = """\
+import subprocess, sys, time
+import boto3, persidict, localdict_nb
+boto3.client("s3").create_bucket(Bucket=BUCKET)
+files = persidict.FileDirDict(base_dir=FILES)
+files["a"] = 1
+s3 = persidict.BasicS3Dict(bucket_name=BUCKET, root_prefix="p")
+s3["a"] = 1
+views = [localdict_nb.tree(files, interval=0.2), localdict_nb.tree(s3, interval=0.2)]
+for v in views:
+    display(v)"""
+
+_ANOTHER_PROCESS_WRITES = """\
+writer = f'''
+import persidict
+persidict.FileDirDict(base_dir={FILES!r})["from_elsewhere", "k"] = 1
+persidict.BasicS3Dict(bucket_name={BUCKET!r}, root_prefix="p")["from_elsewhere", "k"] = 2
+'''
+subprocess.run([sys.executable, "-c", writer], check=True)
+
+def names(v):
+    return [r["name"] for r in v.listings.get("", {}).get("rows", [])]
+
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline and not all("from_elsewhere" in names(v) for v in views):
+    time.sleep(0.1)
+print([names(v) for v in views], [v.summary["kind"] for v in views])"""
+
+
+def test_store_views_in_a_kernel_follow_writes_of_another_process(run_notebook: Run,
+                                                                   tmp_path: Path) -> None:
+    """The widget state of a FileDirDict's and an S3 store's views, in a real kernel."""
+    setup = f"BUCKET = 'ldnb-kernel-{os.getpid()}'\nFILES = {str(tmp_path / 'files')!r}"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in
+                                         (setup, _SHOW_STORES, _ANOTHER_PROCESS_WRITES)])
+    out = text(run_notebook(nb).cells[2])
+    assert "[['from_elsewhere', 'a'], ['from_elsewhere', 'a']]" in out, out
+    assert "['FileDirDict', 'BasicS3Dict']" in out, out

@@ -280,3 +280,21 @@ def test_tree_shows_any_persidict_store_and_names_what_it_cannot(tmp_path: Path)
     with pytest.raises(TypeError, match="cannot show a dict"):
         localdict_nb.tree({})
     assert source_for(persidict.LocalDict()).kind == "persidict.LocalDict"
+
+
+def test_a_node_opened_while_a_round_runs_stays_open(tmp_path: Path,
+                                                     make_view: MakeView) -> None:
+    d = _files(tmp_path)
+    source = _Blocking(d)
+    source.go.set()
+    view = make_view(d, source=source)
+    view.poll()
+    source.go.clear()  # the next round waits in its first listing
+    slow_round = threading.Thread(target=view.poll)
+    slow_round.start()
+    view.set_state({"expanded": ["user_1"]})  # the page opens a node meanwhile
+    source.go.set()
+    slow_round.join(30)
+    assert view.expanded == ["user_1"]
+    view.poll()
+    assert view.expanded == ["user_1"] and "user_1" in view.listings
