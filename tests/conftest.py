@@ -75,10 +75,16 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh, empty bucket on the S3 server; boto3 (and persidict) pointed at it."""
+def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """A fresh, empty bucket on the S3 server; boto3 (and persidict) pointed at it.
+
+    Temporary files (S3Dict's local caches among them) go to the test's own tmp_path.
+    """
+    import tempfile
+
     import boto3
 
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     for name, value in {"AWS_ENDPOINT_URL": s3_endpoint, "AWS_ACCESS_KEY_ID": "testing",
                         "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
                         "AWS_SESSION_TOKEN": "testing"}.items():

@@ -61,14 +61,10 @@ def _within(what: Any, read: Callable[[], list[str]]) -> list[str]:
 
 def _fail_fast(source: Source) -> Source:
     """S3: a client that gives up within a second or two, so a listing left behind ends soon."""
-    from localdict_nb.sources.s3 import S3Source
+    from localdict_nb.sources.s3 import S3Source, make_client
 
     if isinstance(source, S3Source):
-        import boto3
-        from botocore.config import Config
-
-        source.client = boto3.client("s3", region_name=source.region, config=Config(
-            connect_timeout=1, read_timeout=1, retries={"max_attempts": 1}))
+        source.client = make_client(source.region, timeout=1.0)
     return source
 
 

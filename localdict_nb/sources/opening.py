@@ -38,19 +38,20 @@ def open_store(target: str, fmt: str | None = None) -> Any:
             return _open_s3(persidict, target, fmt)
         return _open_dir(persidict, target, fmt)
     except (ValueError, TypeError) as exc:
-        raise SourceError(f"cannot open {target}: {exc}") from exc
+        hint = ""
+        if "serialization_format" in str(exc):
+            hint = " (use --format pkl or --format json; any other format holds only strings)"
+        raise SourceError(f"cannot open {target}: {exc}{hint}") from exc
 
 
 def _open_s3(persidict: Any, url: str, fmt: str | None) -> Any:
     bucket, _, prefix = url.removeprefix("s3://").partition("/")
     if not bucket:
         raise SourceError(f"{url!r} names no bucket: write s3://BUCKET/PREFIX")
-    import boto3
-
-    from .s3 import explain
+    from .s3 import explain, make_client
 
     try:
-        boto3.client("s3").head_bucket(Bucket=bucket)
+        make_client().head_bucket(Bucket=bucket)
     except Exception as exc:
         raise explain(exc, f"cannot open s3://{bucket}") from exc
     cache = Path(tempfile.gettempdir()) / "localdict_nb-s3-cache" / bucket / prefix.strip("/")

@@ -16,7 +16,7 @@ from typing import Any
 from .base import Budget, LeafInfo, Listing, Source, SourceError
 from .decoding import decode
 
-__all__ = ["S3Source", "explain"]
+__all__ = ["S3Source", "error_code", "explain", "make_client"]
 
 PAGE = 1_000
 """Objects per list request (S3's largest page)."""
@@ -24,13 +24,33 @@ MAX_PAGES = 5
 """List requests for one listing at most; past that it is marked partial."""
 
 
+def make_client(region: str | None = None, *, timeout: float = 10.0) -> Any:
+    """A boto3 S3 client that gives up on a silent server within about ``timeout`` seconds.
+
+    One try, no retries: boto3's defaults (60 s per try, several tries) would keep a
+    magic, or the view's thread, waiting for minutes on a server that never answers.
+    Endpoint and credentials come from the environment, as for persidict's own client.
+    """
+    import boto3  # present: persidict's S3 stores need it
+    from botocore.config import Config
+
+    config = Config(connect_timeout=min(3.0, timeout), read_timeout=timeout,
+                    retries={"total_max_attempts": 1})
+    return boto3.client("s3", region_name=region, config=config)
+
+
+def error_code(exc: BaseException) -> str:
+    """The S3 error code of a botocore error (``NoSuchKey``, ``404``, ...), or ``""``."""
+    response = getattr(exc, "response", None)  # None on timeouts and connection errors
+    if not isinstance(response, dict):
+        return ""
+    return str(response.get("Error", {}).get("Code", ""))
+
+
 def explain(exc: BaseException, where: str) -> SourceError:
     """One line for a boto3/botocore failure: what went wrong at ``where``, and the fix."""
     name = type(exc).__name__
-    code = ""
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        code = str(response.get("Error", {}).get("Code", ""))
+    code = error_code(exc)
     if name == "NoCredentialsError":
         fix = "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile"
     elif name in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
@@ -64,14 +84,7 @@ class S3Source(Source):
         prefix = str(params.get("root_prefix") or "")
         self.prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
         self.region = params.get("region")
-        if client is None:
-            import boto3  # present: persidict's S3 stores need it
-            from botocore.config import Config
-
-            # Short timeouts: a dead server shows as an error within seconds, not minutes.
-            client = boto3.client("s3", region_name=self.region, config=Config(
-                connect_timeout=5, read_timeout=20, retries={"max_attempts": 2}))
-        self.client = client
+        self.client = client if client is not None else make_client(self.region)
 
     @property
     def location(self) -> str:
@@ -175,8 +188,7 @@ class S3Source(Source):
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=key)
         except Exception as exc:
-            code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-            if code in ("404", "NoSuchKey", "NotFound"):
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise explain(exc, f"cannot read s3://{self.bucket}/{key}") from exc
         modified = head.get("LastModified")
@@ -193,8 +205,7 @@ class S3Source(Source):
         try:
             data = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except Exception as exc:
-            code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-            if code in ("404", "NoSuchKey", "NotFound"):
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
                 raise KeyError(rel) from None
             raise explain(exc, f"cannot read s3://{self.bucket}/{key}") from exc
         return decode(data, fmt)

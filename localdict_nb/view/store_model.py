@@ -63,7 +63,7 @@ def summary(source: Source, root: Counts | None, polled: float | None, interval:
     return {
         "kind": source.kind, "location": source.location, "format": source.format,
         "prefix": [], "formats": dict(root.formats) if root else {},
-        "keys": root.keys if root else 0, "partial": bool(root and not root.complete),
+        "keys": root.keys if root else None, "partial": bool(root and not root.complete),
         "counted": root is not None, "polled": polled, "interval": interval,
         "requests": source.stats.requests, "error": error,
     }

@@ -28,7 +28,7 @@ from typing import Any
 from localdict_nb.sources import Budget, Counts, Source, SourceError, source_for
 
 from . import store_model
-from .host import variable_name
+from .host import in_kernel, variable_name
 from .model import join, split
 from .protocol import CHUNK, EVENTS_KEPT, MAX_CHANGED_PATHS, MAX_EXPANDED
 from .tree_widget import TreeWidget, logger
@@ -53,12 +53,14 @@ class StoreTree(TreeWidget):
         name: The variable "copy key" names; by default the one that holds ``store``.
         interval: Seconds between polls at first; by default the source's (2 s for a
             directory, 5 s for S3, 1 s for RAM).
-        live: Poll in a thread of its own; tests may call ``poll()`` themselves.
+        live: Poll in a thread of its own. By default only in a Jupyter kernel: a
+            terminal or a script shows no page, so polls only when asked (``poll()``).
         source: The Source to read through; by default the one for ``store``.
     """
 
     def __init__(self, store: Any, *, name: str | None = None, interval: float | None = None,
-                 live: bool = True, source: Source | None = None, **kwargs: Any) -> None:
+                 live: bool | None = None, source: Source | None = None,
+                 **kwargs: Any) -> None:
         src = source or source_for(store)
         super().__init__(**kwargs)
         self._source = src
@@ -83,8 +85,28 @@ class StoreTree(TreeWidget):
         self._seq = 0
         self._thread: threading.Thread | None = None
         self.summary = store_model.summary(src, None, None, self.interval, None)
-        self.live = live
+        self.live = in_kernel() if live is None else live
         self._start()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view, and a line of text for renderers that cannot show it."""
+        bundle: Any = super()._repr_mimebundle_(**kwargs)  # (data, metadata), or data alone
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/plain"] = self.text()
+        return bundle
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def text(self) -> str:
+        """One line: what the store is, where, and its keys as far as counted."""
+        s = self.summary
+        counts = ("counting…" if not s.get("counted") else
+                  ("≥ " if s.get("partial") else "") + (" · ".join(
+                      f"{fmt} {n:,}" for fmt, n in sorted(s.get("formats", {}).items()))
+                      or "no keys"))
+        error = f"; error: {s['error']}" if s.get("error") else ""
+        return f"{s.get('kind')} {s.get('location')} [{s.get('format')}]: {counts}{error}"
 
     @property
     def relist_at(self) -> float:
@@ -368,8 +390,8 @@ def _diff(old: dict[str, Any], new: dict[str, Any],
         after = {(r["path"], r.get("format")): r for r in new[path]["rows"]}
         for key, row in after.items():
             was = before.get(key)
-            if row["type"] == "node":
-                if was is not None and was.get("counts") != row.get("counts"):
+            if row["type"] == "node":  # counts that moved, not counts that just arrived
+                if was is not None and was.get("counted") and was["counts"] != row["counts"]:
                     changed.add(row["path"])
             elif (was is None and whole) or (was is not None and was["etag"] != row["etag"]):
                 changed.add(row["path"])

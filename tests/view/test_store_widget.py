@@ -9,7 +9,6 @@ thread wait for the store.
 from __future__ import annotations
 
 import gc
-import os
 import subprocess
 import sys
 import textwrap
@@ -26,7 +25,7 @@ import pytest
 from botocore.config import Config
 
 import localdict_nb
-from localdict_nb.sources import Listing, source_for
+from localdict_nb.sources import Listing, SourceError, source_for
 from localdict_nb.sources.files import FileDirSource
 from localdict_nb.view.store_widget import COUNT_REQUESTS, POLL_LISTS, StoreTree
 
@@ -175,9 +174,9 @@ def test_a_dead_server_shows_its_error_and_the_view_recovers(s3_bucket: str,
     assert _paths(view) == ["a", "c"] and _paths(view, "a") == ["a/b"]
 
 
-def test_keys_written_to_s3_from_elsewhere_appear(s3_bucket: str, make_view: MakeView) -> None:
-    d = persidict.S3Dict(bucket_name=s3_bucket, root_prefix="shared",
-                         base_dir=str(Path(os.environ.get("TMPDIR", "/tmp")) / s3_bucket))
+def test_keys_written_to_s3_from_elsewhere_appear(s3_bucket: str, make_view: MakeView,
+                                                  tmp_path: Path) -> None:
+    d = persidict.S3Dict(bucket_name=s3_bucket, root_prefix="shared", base_dir=str(tmp_path))
     d["x"] = 1
     view = make_view(d, live=True, interval=0.2)
     assert _wait_until(lambda: "" in view.listings and _paths(view) == ["x"])
@@ -252,7 +251,7 @@ def test_the_interval_backs_off_while_nothing_changes(tmp_path: Path,
 
 def test_a_closed_view_and_its_store_are_freed(tmp_path: Path) -> None:
     d = _files(tmp_path)
-    view = StoreTree(d, interval=0.05)
+    view = StoreTree(d, interval=0.05, live=True)
     for _ in range(750):  # at most 15 s
         if "" in view.listings:
             break
@@ -298,3 +297,58 @@ def test_a_node_opened_while_a_round_runs_stays_open(tmp_path: Path,
     assert view.expanded == ["user_1"]
     view.poll()
     assert view.expanded == ["user_1"] and "user_1" in view.listings
+
+
+def test_counts_that_arrive_do_not_flash_counts_that_move_do(tmp_path: Path,
+                                                             make_view: MakeView) -> None:
+    d = _files(tmp_path)
+    view = make_view(d)
+    view.poll()  # rows
+    view.poll()  # counts arrive: nothing was written, nothing flashes
+    assert view.changes["set"] == [] and view.listings[""]["rows"][0]["counted"]
+    view.set_state({"expanded": ["user_0"]})
+    view.poll()
+    view.poll()
+    assert view.changes["set"] == []
+    d["user_0", "item_9"] = 1  # its listing changes: it is counted again, and its count moved
+    view.poll()
+    assert {"user_0", "user_0/item_9"} <= set(view.changes["set"])
+    assert view.listings[""]["rows"][0]["counts"] == {"pkl": 5}
+
+
+def test_a_view_has_a_line_of_text_and_polls_by_itself_only_in_a_kernel(
+        tmp_path: Path) -> None:
+    d = _files(tmp_path)
+    view = StoreTree(d)  # no kernel here: a terminal or a script shows no page
+    try:
+        assert not view.live and not view.polling
+        assert view.text() == f"FileDirDict {d.base_dir} [pkl]: counting…"
+        view.poll()
+        view.poll()
+        assert repr(view) == f"FileDirDict {d.base_dir} [pkl]: pkl 13"
+        assert view._repr_mimebundle_()[0]["text/plain"] == repr(view)
+    finally:
+        view.close()
+
+
+def test_a_server_that_never_answers_is_an_error_in_seconds(s3_bucket: str,
+                                                           make_view: MakeView) -> None:
+    import socket
+
+    d = persidict.BasicS3Dict(bucket_name=s3_bucket, root_prefix="p")
+    d["a"] = 1
+    view = make_view(d)
+    view.poll()
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        view.source.client = boto3.client(  # type: ignore[attr-defined]  # the S3 source's client
+            "s3", endpoint_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
+            config=Config(connect_timeout=1, read_timeout=1,
+                          retries={"total_max_attempts": 1}))
+        for read in (view.source.entry, view.source.read):  # a timeout has no response
+            with pytest.raises(SourceError, match="unreachable"):
+                read(("a",), "pkl")
+        view.set_state({"selected": {"path": "a", "format": "pkl"}})
+        assert view.poll() is False
+    assert "unreachable" in view.summary["error"] and "NoneType" not in view.notice
