@@ -118,7 +118,11 @@ class Session:
             raise UsageError(msg) from None
 
     def key(self, text: str, command: str) -> tuple[str, ...]:
-        """Parse ``a/b/c`` into a validated key."""
+        """Parse ``a/b/c`` into a validated key (slashes at either end are dropped)."""
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+            msg = (f"{command}: bad key {text!r}: keys are written without quotes, "
+                   f"as in {text[1:-1]}")
+            raise UsageError(msg)
         try:
             return to_path(tuple(text.strip("/").split("/")))
         except (TypeError, ValueError) as exc:

@@ -250,7 +250,7 @@ def stats(name: str, store: Any) -> Table:
                else "every key")
     rows = [("kind", source.kind), ("location", source.location), ("format", source.format),
             *((f"keys [{fmt}]", mark(n)) for fmt, n in sorted(formats.items())),
-            ("nodes listed", mark(len(nodes))), ("depth", mark(depth)), ("counted", counted),
+            ("nodes", mark(len(nodes))), ("depth", mark(depth)), ("counted", counted),
             ("requests made", source.stats.requests)]
     return Table(f"{name}: {source.kind} [{source.format}]", ("stat", "value"), rows)
 

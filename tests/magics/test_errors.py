@@ -267,3 +267,10 @@ def test_brackets_that_python_would_not_close_are_just_patterns(ip_bad: TestingS
                                                                 line: str) -> None:
     table = ip_bad.run_cell(f"%localdict {line}").result
     assert list(table) == [] and "0 " in table.note
+
+
+def test_a_quoted_key_says_to_drop_the_quotes(ip_data: TestingShell) -> None:
+    for line in ('get d "a/b"', "get d 'a/b'"):
+        with pytest.raises(UsageError) as info:
+            ip_data.run_line_magic("localdict", line)
+        assert "keys are written without quotes, as in a/b" in str(info.value)

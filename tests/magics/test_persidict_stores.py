@@ -318,7 +318,7 @@ def test_stats_shows_kind_location_counts_nodes_and_requests(ip_fd: TestingShell
     assert table.title == "fd: FileDirDict [pkl]"
     assert dict(table.rows) == {
         "kind": "FileDirDict", "location": str(root), "format": "pkl", "keys [json]": 1,
-        "keys [pkl]": 4, "nodes listed": 5, "depth": 3, "counted": "every key",
+        "keys [pkl]": 4, "nodes": 5, "depth": 3, "counted": "every key",
         "requests made": 5}  # one listing per directory: the root, users, u1, u2, u3
 
 
