@@ -20,20 +20,18 @@ from .protocol import DETAIL_CHARS, MAX_MATCHES, SEP
 
 __all__ = ["SEARCH_BUDGET", "detail", "rows", "search", "size_text", "summary"]
 
-SEARCH_BUDGET = Budget(entries=10_000, requests=20)
-"""How much of a store one search may read (a copy is spent per search)."""
+SEARCH_BUDGET = (10_000, 20)
+"""How much of a store one search may read: (keys, list requests)."""
 
 
 def size_text(size: int | None) -> str:
     """``(312 B)``, ``(4.2 KiB)``: a stored value's size, shown where a preview would be."""
     if size is None:
         return ""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"({value:.0f} {unit})" if unit == "B" else f"({value:.1f} {unit})"
-        value /= 1024
-    return ""  # pragma: no cover - the loop always returns
+    if size < 1024:
+        return f"({size} B)"
+    power = min(3, (size.bit_length() - 1) // 10)  # 1 KiB, 2 MiB, 3 GiB
+    return f"({size / 1024 ** power:.1f} {('KiB', 'MiB', 'GiB')[power - 1]})"
 
 
 def rows(rel: tuple[str, ...], found: Listing, counts: dict[str, Counts]) -> dict[str, Any]:
@@ -100,7 +98,7 @@ def search(source: Source, query: str, budget: Budget | None = None) -> dict[str
     result: dict[str, Any] = {"query": query, "matches": [], "total": 0, "error": None}
     if not query:
         return result
-    spend = budget or Budget(SEARCH_BUDGET.entries, SEARCH_BUDGET.requests)
+    spend = budget or Budget(*SEARCH_BUDGET)
     matches = matcher(query)
     found: dict[str, None] = {}
     started = time.monotonic()
